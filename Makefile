@@ -1,0 +1,83 @@
+# Cross entropy is maximum likelihood: set-up, notebooks, figures, HTML and tests.
+# `make` builds everything that is out of date; `make help` lists the targets.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+# A Python >= 3.12: $(PYTHON) if given, else the first that works of python3.13, python3.12,
+# python3, then pyenv's installed 3.12+ versions. pyenv shims exist but fail when their version
+# is not selected, so each candidate is run, not just looked up.
+PY_OK = import sys; sys.exit(sys.version_info < (3, 12))
+find_python = $(firstword $(foreach c,$(1),$(shell $(c) -c '$(PY_OK)' >/dev/null 2>&1 && echo $(c))))
+PYENV_PYTHONS := $(shell ls -d $$(pyenv root 2>/dev/null || echo $$HOME/.pyenv)/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV)
+ifeq ($(origin PYTHON),undefined)
+PYTHON := $(call find_python,python3.13 python3.12 python3 $(PYENV_PYTHONS))
+endif
+
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+UV_VERSION := 0.13.9
+LOCK := requirements.lock
+INSTALLED := $(VENV)/.installed
+
+SRC := $(wildcard src/cross_entropy_mle/*.py)
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+EXECUTED := $(NOTEBOOKS:notebooks/%.ipynb=build/notebooks/%.ipynb)
+
+.PHONY: all setup notebooks html test test-fast bench lock clean distclean help check-python
+.SECONDARY:
+.DELETE_ON_ERROR:
+
+all: setup notebooks html ## Set up .venv, execute the notebooks, regenerate figures/ and the HTML
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "error: Python >= 3.12 is required (PyMC 6) and none was found."; \
+	  echo "Tried python3.13, python3.12, python3 and pyenv's versions; pass one as PYTHON=/path/to/python3.12"; \
+	  exit 1; fi
+	@$(PYTHON) -c '$(PY_OK)' || { echo "error: PYTHON=$(PYTHON) is older than 3.12, which PyMC 6 requires"; exit 1; }
+
+setup: $(INSTALLED) ## Create .venv and install the locked packages and the library
+
+$(INSTALLED): $(LOCK) pyproject.toml | check-python
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) pip sync --python $(PY) $(LOCK)
+	$(UV) pip install --python $(PY) --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $@
+
+notebooks: $(EXECUTED) ## Execute the notebooks into build/notebooks/ and write their figures
+
+build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) $(LOCK) | $(INSTALLED)
+	$(PY) -m cross_entropy_mle.run_notebook $< $@
+
+html: build/html/index.html ## Render the executed notebooks and the API as a static site
+
+build/html/index.html: $(EXECUTED) $(wildcard docs/*) $(SRC) | $(INSTALLED)
+	@if [ -f docs/conf.py ]; then $(PY) -m cross_entropy_mle.build_site build/notebooks build/html; \
+	else echo "docs/ has no conf.py yet: no HTML to render"; fi
+
+test: $(INSTALLED) ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser
+	$(PY) -m pytest
+
+test-fast: $(INSTALLED) ## Run the tests not marked slow
+	$(PY) -m pytest -m "not slow"
+
+bench: $(INSTALLED) ## Time fit_cross_entropy against scikit-learn (N=200,000, d=20, K=10)
+	$(PY) benchmarks/bench_fit.py
+
+lock: ## Refresh requirements.lock from pyproject.toml (needs network access to PyPI)
+	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet "uv==$(UV_VERSION)"; }
+	$(UV) pip compile pyproject.toml --extra notebooks --extra docs --extra test \
+	  --universal --python-version 3.12 -o $(LOCK)
+
+clean: ## Remove build outputs (build/), keeping figures/ and .venv
+	rm -rf build
+
+distclean: clean ## Also remove .venv
+	rm -rf $(VENV)
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 12

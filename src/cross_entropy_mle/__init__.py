@@ -1,0 +1,47 @@
+"""Cross entropy is the negative log-likelihood of a categorical model: executable checks.
+
+The NumPy/SciPy core (:mod:`.losses`, :mod:`.simulate`, :mod:`.fit`, :mod:`.likelihood`) never
+imports PyMC; the PyMC layer (:mod:`.pymc_models`) and the comparison with independent
+references (:mod:`.compare`) are imported on first use.
+"""
+
+from .fit import (
+    ConvergenceWarning,
+    FitResult,
+    SeparationError,
+    fit_cross_entropy,
+    pack_params,
+    separation_direction,
+    unpack_params,
+)
+from .likelihood import log_integral, log_likelihood_grid
+from .losses import (
+    categorical_log_pmf,
+    cross_entropy,
+    log_softmax,
+    logits,
+    negative_log_likelihood,
+    nll_grad,
+    one_hot,
+    softmax,
+)
+from .simulate import SimulatedData, sample_features, simulate
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "softmax_regression_model": "pymc_models",
+    "fit_map": "pymc_models",
+    "compare_estimates": "compare",
+    "fit_sklearn": "compare",
+    "fit_statsmodels": "compare",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+
+        module = importlib.import_module(f".{_LAZY[name]}", __name__)
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

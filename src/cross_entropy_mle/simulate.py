@@ -1,0 +1,125 @@
+r"""The generative process of classification, simulated with NumPy.
+
+.. math:: x_i \sim p(x), \qquad y_i \mid x_i \sim \operatorname{Cat}\big(\operatorname{softmax}(W x_i + b)\big)
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import logits, softmax
+from .validate import check_finite_array
+
+__all__ = ["SimulatedData", "sample_features", "simulate"]
+
+FEATURE_DISTRIBUTIONS = ("normal", "mixture")
+
+
+@dataclass(frozen=True)
+class SimulatedData:
+    """A data set drawn from the generative process.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        Features drawn from p(x).
+    y : ndarray of int64, shape (n_samples,)
+        Labels drawn from Cat(softmax(W x + b)).
+    probabilities : ndarray of shape (n_samples, n_classes)
+        The true class probabilities softmax(W x_i + b) that each label was drawn from.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    probabilities: np.ndarray
+
+    def __iter__(self):
+        return iter((self.X, self.y, self.probabilities))
+
+
+def sample_features(n, n_features, rng, features="normal", means=None, scale=1.0):
+    r"""Draw ``n`` feature vectors from p(x).
+
+    Parameters
+    ----------
+    n : int
+        Number of samples (at least 1).
+    n_features : int
+        Dimension d.
+    rng : numpy.random.Generator
+    features : {"normal", "mixture"}
+        ``"normal"``: :math:`x \sim \mathcal{N}(0, I_d)`. ``"mixture"``: an equal-weight mixture of
+        :math:`\mathcal{N}(\mu_m, \text{scale}^2 I_d)` over the rows of ``means``.
+    means : array_like of shape (n_components, n_features), optional
+        Component means of the mixture; required for ``"mixture"``.
+    scale : float
+        Standard deviation of each mixture component.
+
+    Returns
+    -------
+    ndarray of shape (n, n_features)
+    """
+    n = _check_count(n, "n")
+    n_features = _check_count(n_features, "n_features", minimum=0)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if features == "normal":
+        return rng.standard_normal((n, n_features))
+    if features == "mixture":
+        if means is None:
+            raise ValueError('features="mixture" needs means of shape (n_components, n_features)')
+        mu = check_finite_array(means, "means", ndim=2)
+        if mu.shape[1] != n_features:
+            raise ValueError(f"means must have {n_features} columns, got shape {mu.shape}")
+        if not (np.isfinite(scale) and scale > 0):
+            raise ValueError(f"scale must be a positive number, got {scale}")
+        component = rng.integers(mu.shape[0], size=n)
+        return mu[component] + scale * rng.standard_normal((n, n_features))
+    raise ValueError(f"features must be one of {FEATURE_DISTRIBUTIONS}, got {features!r}")
+
+
+def simulate(n, weights, bias, rng, features="normal", means=None, scale=1.0):
+    r"""Simulate the generative process of a softmax classifier.
+
+    Draws :math:`x_i \sim p(x)` (see :func:`sample_features`), then
+    :math:`y_i \sim \operatorname{Cat}(\operatorname{softmax}(W x_i + b))`.
+
+    Parameters
+    ----------
+    n : int
+        Number of samples.
+    weights : array_like of shape (n_classes, n_features)
+        True W.
+    bias : array_like of shape (n_classes,)
+        True b.
+    rng : numpy.random.Generator
+    features, means, scale
+        The feature distribution p(x); see :func:`sample_features`.
+
+    Returns
+    -------
+    SimulatedData
+        ``X`` (n, n_features), ``y`` (n,), and the true ``probabilities`` (n, n_classes).
+        It unpacks as ``X, y, probabilities = simulate(...)``.
+    """
+    W = check_finite_array(weights, "weights", ndim=2, allow_empty=True)
+    b = check_finite_array(bias, "bias", ndim=1)
+    if b.size < 2:
+        raise ValueError(f"bias must have at least 2 entries (one per class), got {b.size}")
+    if W.shape[0] != b.size:
+        raise ValueError(f"weights has {W.shape[0]} rows but bias has {b.size} classes")
+    X = sample_features(n, W.shape[1], rng, features, means, scale)
+    p = softmax(logits(X, W, b))
+    # Inverse-CDF draw of one categorical per row; the last edge is 1 by construction.
+    cdf = np.cumsum(p, axis=1)
+    cdf[:, -1] = 1.0
+    y = (rng.random((X.shape[0], 1)) > cdf).sum(axis=1).astype(np.int64)
+    return SimulatedData(X, y, p)
+
+
+def _check_count(value, name, minimum=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
