@@ -45,7 +45,6 @@ $(INSTALLED): $(LOCK) pyproject.toml | check-python
 	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
 	$(UV) pip sync --python $(PY) $(LOCK)
 	$(UV) pip install --python $(PY) --no-deps -e .
-	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	@touch $@
 
 notebooks: $(EXECUTED) ## Execute the notebooks into build/notebooks/ and write their figures
