@@ -1,0 +1,472 @@
+r"""A one-hidden-layer tanh network as the model :math:`q(y \mid x; \theta)`, fitted by cross entropy.
+
+.. math:: z(x) = V \tanh(A x + a) + c, \qquad q(y \mid x; \theta) = \operatorname{softmax}(z(x))_y
+
+with :math:`A \in \mathbb{R}^{H \times d}`, :math:`a \in \mathbb{R}^H` (the hidden layer) and
+:math:`V \in \mathbb{R}^{K \times H}`, :math:`c \in \mathbb{R}^K` (the output layer). As in softmax
+regression, class 0 is the pivot: :math:`V_0 = 0`, :math:`c_0 = 0`.
+
+The likelihood does not identify θ. Relabelling the hidden units (a permutation :math:`\pi`)
+and flipping the sign of a unit (:math:`\tanh(-u) = -\tanh(u)`, so negating its row of
+:math:`A`, its entry of :math:`a` and its column of :math:`V` changes nothing) leave every logit
+unchanged: each parameter vector has :math:`H!\, 2^H` equivalents with exactly the same
+likelihood. Everything here is NumPy/SciPy only.
+"""
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from .losses import softmax
+from .scoring import _check_int, _score_logits, fit_logits
+from .simulate import sample_features
+from .validate import check_finite_array, check_labels
+
+__all__ = [
+    "Network",
+    "NetworkFit",
+    "canonical_network",
+    "fit_network",
+    "flip_hidden",
+    "network_logit_fn",
+    "network_logits",
+    "network_nll_grad",
+    "pack_network",
+    "permute_hidden",
+    "random_network",
+    "simulate_network",
+    "symmetric_networks",
+    "unpack_network",
+]
+
+
+@dataclass(frozen=True)
+class Network:
+    """Parameters of a one-hidden-layer tanh network (pivot class 0).
+
+    Attributes
+    ----------
+    hidden_weights : ndarray of shape (n_hidden, n_features)
+        A.
+    hidden_bias : ndarray of shape (n_hidden,)
+        a.
+    output_weights : ndarray of shape (n_classes, n_hidden)
+        V, row 0 zero.
+    output_bias : ndarray of shape (n_classes,)
+        c, entry 0 zero.
+    """
+
+    hidden_weights: np.ndarray
+    hidden_bias: np.ndarray
+    output_weights: np.ndarray
+    output_bias: np.ndarray
+
+    def __post_init__(self):
+        A = check_finite_array(self.hidden_weights, "hidden_weights", ndim=2)
+        a = check_finite_array(self.hidden_bias, "hidden_bias", ndim=1)
+        V = check_finite_array(self.output_weights, "output_weights", ndim=2)
+        c = check_finite_array(self.output_bias, "output_bias", ndim=1)
+        H = A.shape[0]
+        if a.shape != (H,):
+            raise ValueError(f"hidden_bias must have shape ({H},), got {a.shape}")
+        if V.shape[1] != H or c.shape != (V.shape[0],):
+            raise ValueError(f"output_weights must have shape (n_classes, {H}) and output_bias "
+                             f"(n_classes,), got {V.shape} and {c.shape}")
+        if V.shape[0] < 2:
+            raise ValueError(f"the network needs at least 2 classes, got {V.shape[0]}")
+        if np.any(V[0] != 0) or c[0] != 0:
+            raise ValueError("class 0 is the pivot: output_weights[0] and output_bias[0] must be 0")
+        for name, arr in (("hidden_weights", A), ("hidden_bias", a), ("output_weights", V),
+                          ("output_bias", c)):
+            object.__setattr__(self, name, arr)
+
+    @property
+    def n_features(self):
+        return self.hidden_weights.shape[1]
+
+    @property
+    def n_hidden(self):
+        return self.hidden_weights.shape[0]
+
+    @property
+    def n_classes(self):
+        return self.output_weights.shape[0]
+
+    def predict_proba(self, X):
+        """Class probabilities softmax(z(x)), shape (n_samples, n_classes)."""
+        return softmax(network_logits(X, self))
+
+
+@dataclass(frozen=True)
+class NetworkFit:
+    """A fitted network and how the optimiser ended.
+
+    Attributes
+    ----------
+    network : Network
+    nll : float
+        Summed negative log-likelihood (summed cross entropy) at the estimate.
+    loss : float
+        The minimised objective: ``nll`` plus the prior penalty, if any.
+    grad_norm : float
+        Largest absolute gradient entry of ``loss / n_samples``.
+    n_iter : int
+    """
+
+    network: Network
+    nll: float
+    loss: float
+    grad_norm: float
+    n_iter: int
+
+
+def pack_network(net):
+    """Flatten a :class:`Network` into one parameter vector.
+
+    Returns
+    -------
+    ndarray of shape (n_hidden * (n_features + 1) + (n_classes - 1) * (n_hidden + 1),)
+        ``[A.ravel(), a, V[1:].ravel(), c[1:]]``.
+    """
+    _check_network(net)
+    return np.concatenate([net.hidden_weights.ravel(), net.hidden_bias,
+                           net.output_weights[1:].ravel(), net.output_bias[1:]])
+
+
+def unpack_network(theta, n_features, n_hidden, n_classes):
+    """Inverse of :func:`pack_network`.
+
+    Parameters
+    ----------
+    theta : array_like of shape (n_params,)
+    n_features, n_hidden, n_classes : int
+
+    Returns
+    -------
+    Network
+    """
+    d = _check_int(n_features, "n_features", 1)
+    H = _check_int(n_hidden, "n_hidden", 1)
+    K = _check_int(n_classes, "n_classes", 2)
+    theta = check_finite_array(theta, "theta", ndim=1)
+    n_par = H * (d + 1) + (K - 1) * (H + 1)
+    if theta.size != n_par:
+        raise ValueError(f"theta must have {n_par} entries for d={d}, H={H}, K={K}, got {theta.size}")
+    A = theta[: H * d].reshape(H, d)
+    a = theta[H * d: H * (d + 1)]
+    rest = theta[H * (d + 1):]
+    V = np.zeros((K, H))
+    V[1:] = rest[: (K - 1) * H].reshape(K - 1, H)
+    c = np.zeros(K)
+    c[1:] = rest[(K - 1) * H:]
+    return Network(A.copy(), a.copy(), V, c)
+
+
+def random_network(n_features, n_hidden, n_classes, rng, scale=1.0):
+    r"""A network with independent :math:`\mathcal{N}(0, \text{scale}^2)` free parameters.
+
+    Parameters
+    ----------
+    n_features, n_hidden, n_classes : int
+    rng : numpy.random.Generator
+    scale : float
+
+    Returns
+    -------
+    Network
+    """
+    d = _check_int(n_features, "n_features", 1)
+    H = _check_int(n_hidden, "n_hidden", 1)
+    K = _check_int(n_classes, "n_classes", 2)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if not (np.isfinite(scale) and scale > 0):
+        raise ValueError(f"scale must be a positive number, got {scale}")
+    n_par = H * (d + 1) + (K - 1) * (H + 1)
+    return unpack_network(scale * rng.standard_normal(n_par), d, H, K)
+
+
+def network_logits(X, net):
+    r"""Logits :math:`z_i = V \tanh(A x_i + a) + c` of every sample.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    net : Network
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_classes)
+    """
+    X = _check_X(X, net)
+    return np.tanh(X @ net.hidden_weights.T + net.hidden_bias) @ net.output_weights.T + net.output_bias
+
+
+def network_nll_grad(X, y, net):
+    r"""Summed NLL of the network and its gradient, by backpropagation.
+
+    With :math:`s_i = \tanh(A x_i + a)`, :math:`q_i = \operatorname{softmax}(V s_i + c)` and
+    :math:`g_i = q_i - h_i` (the gradient of the NLL with respect to the logits):
+
+    .. math::
+        \nabla_V = \sum_i g_i s_i^\top, \quad \nabla_c = \sum_i g_i, \quad
+        \delta_i = (V^\top g_i) \odot (1 - s_i^2), \quad
+        \nabla_A = \sum_i \delta_i x_i^\top, \quad \nabla_a = \sum_i \delta_i
+
+    Row 0 of :math:`\nabla_V` and entry 0 of :math:`\nabla_c` are set to zero (the pivot is fixed).
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    y : array_like of int, shape (n_samples,)
+    net : Network
+
+    Returns
+    -------
+    nll : float
+        Summed negative log-likelihood.
+    grad : Network
+        The gradient, with the same shapes as ``net``.
+    """
+    X = _check_X(X, net)
+    labels, _ = check_labels(y, net.n_classes)
+    if labels.size != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {labels.size} labels")
+    S = np.tanh(X @ net.hidden_weights.T + net.hidden_bias)
+    nll, G = _score_logits(labels, S @ net.output_weights.T + net.output_bias, "log")
+    gA, ga, gV, gc = _backprop(X, S, net.output_weights, G)
+    return nll, Network(gA, ga, gV, gc)
+
+
+def network_logit_fn(X, n_hidden, n_classes):
+    """The network's logit function on packed parameters, for :func:`~cross_entropy_mle.fit_logits`.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    n_hidden, n_classes : int
+
+    Returns
+    -------
+    callable
+        ``theta -> (Z, vjp)``: the logits of shape (n_samples, n_classes) at the packed
+        parameters ``theta`` (see :func:`pack_network`) and their vector–Jacobian product.
+    """
+    X = check_finite_array(X, "X", ndim=2)
+    d = X.shape[1]
+    H = _check_int(n_hidden, "n_hidden", 1)
+    K = _check_int(n_classes, "n_classes", 2)
+
+    def logit_fn(theta):
+        net = unpack_network(theta, d, H, K)
+        S = np.tanh(X @ net.hidden_weights.T + net.hidden_bias)
+        Z = S @ net.output_weights.T + net.output_bias
+
+        def vjp(G):
+            gA, ga, gV, gc = _backprop(X, S, net.output_weights, G)
+            return np.concatenate([gA.ravel(), ga, gV[1:].ravel(), gc[1:]])
+
+        return Z, vjp
+
+    return logit_fn
+
+
+def fit_network(X, y, init, *, prior_sd=None, gtol=1e-6, max_iter=5000):
+    r"""Fit the network by minimising the summed cross entropy from a given start.
+
+    .. math:: \hat\theta = \arg\min_\theta \sum_i -\log q(y_i \mid x_i; \theta)
+              \;\Big[ + \frac{\|\theta\|^2}{2\sigma^2} \Big]
+
+    A local minimiser only (BFGS from ``init``, see :func:`~cross_entropy_mle.fit_logits`): the
+    objective is not convex, and besides the :math:`H!\,2^H` symmetric copies of each minimum
+    there can be genuinely different local minima. With ``prior_sd`` the result is the MAP under
+    independent :math:`\mathcal{N}(0, \sigma^2)` priors.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    y : array_like of int, shape (n_samples,)
+    init : Network
+        Starting point; fixes the number of hidden units and classes.
+    prior_sd : float, optional
+    gtol : float
+        Gradient tolerance on the mean objective.
+    max_iter : int
+
+    Returns
+    -------
+    NetworkFit
+
+    Raises
+    ------
+    ConvergenceError
+        The optimiser did not reach a stationary point.
+    """
+    _check_network(init, "init")
+    X = _check_X(X, init)
+    labels, K = check_labels(y, init.n_classes)
+    if labels.size != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {labels.size} labels")
+    fit = fit_logits(network_logit_fn(X, init.n_hidden, K), pack_network(init), labels, K,
+                     rule="log", prior_sd=prior_sd, gtol=gtol, max_iter=max_iter)
+    net = unpack_network(fit.theta, init.n_features, init.n_hidden, K)
+    return NetworkFit(net, fit.nll, fit.loss, fit.grad_norm, fit.n_iter)
+
+
+def simulate_network(n, net, rng, features="normal", means=None, scale=1.0):
+    r"""Simulate the generative process with a network as the true :math:`p(y \mid x)`.
+
+    .. math:: x_i \sim p(x), \qquad y_i \mid x_i \sim \operatorname{Cat}(\operatorname{softmax}(z(x_i)))
+
+    Parameters
+    ----------
+    n : int
+    net : Network
+        The true parameters.
+    rng : numpy.random.Generator
+    features, means, scale
+        The feature distribution; see :func:`~cross_entropy_mle.sample_features`.
+
+    Returns
+    -------
+    SimulatedData
+        ``X`` (n, n_features), ``y`` (n,) and the true ``probabilities`` (n, n_classes).
+    """
+    from .simulate import SimulatedData
+
+    _check_network(net)
+    X = sample_features(n, net.n_features, rng, features, means, scale)
+    p = net.predict_proba(X)
+    cdf = np.cumsum(p, axis=1)
+    cdf[:, -1] = 1.0
+    y = (rng.random((X.shape[0], 1)) > cdf).sum(axis=1).astype(np.int64)
+    return SimulatedData(X, y, p)
+
+
+# --------------------------------------------------------------------------------------------
+# Symmetries of the hidden layer
+# --------------------------------------------------------------------------------------------
+
+
+def permute_hidden(net, perm):
+    r"""Relabel the hidden units: unit ``j`` of the result is unit ``perm[j]`` of ``net``.
+
+    .. math:: A' = P A, \quad a' = P a, \quad V' = V P^\top
+
+    The logits, and so the likelihood, are unchanged.
+
+    Parameters
+    ----------
+    net : Network
+    perm : array_like of int, shape (n_hidden,)
+        A permutation of ``0..n_hidden-1``.
+
+    Returns
+    -------
+    Network
+    """
+    _check_network(net)
+    perm = np.asarray(perm)
+    H = net.n_hidden
+    if perm.shape != (H,) or not np.issubdtype(perm.dtype, np.integer) or \
+            not np.array_equal(np.sort(perm), np.arange(H)):
+        raise ValueError(f"perm must be a permutation of 0..{H - 1}, got {perm.tolist()}")
+    return Network(net.hidden_weights[perm], net.hidden_bias[perm], net.output_weights[:, perm],
+                   net.output_bias)
+
+
+def flip_hidden(net, signs):
+    r"""Flip the sign of hidden units: multiply unit ``j``'s input and output weights by ``signs[j]``.
+
+    Because :math:`\tanh` is odd, :math:`v_j \tanh(A_j x + a_j) = (-v_j)\tanh(-A_j x - a_j)`:
+    the logits, and so the likelihood, are unchanged.
+
+    Parameters
+    ----------
+    net : Network
+    signs : array_like of shape (n_hidden,)
+        Entries +1 or -1.
+
+    Returns
+    -------
+    Network
+    """
+    _check_network(net)
+    s = np.asarray(signs)
+    if s.shape != (net.n_hidden,) or not np.all(np.isin(s, (-1, 1))):
+        raise ValueError(f"signs must hold {net.n_hidden} entries of +1 or -1, got {s.tolist()}")
+    s = s.astype(float)
+    return Network(net.hidden_weights * s[:, None], net.hidden_bias * s, net.output_weights * s,
+                   net.output_bias)
+
+
+def symmetric_networks(net):
+    r"""All :math:`H!\, 2^H` networks obtained by permuting and sign-flipping the hidden units.
+
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    list of Network
+        The identity first; every entry has the same logits as ``net``.
+    """
+    _check_network(net)
+    H = net.n_hidden
+    out = []
+    for perm in itertools.permutations(range(H)):
+        for signs in itertools.product((1, -1), repeat=H):
+            out.append(flip_hidden(permute_hidden(net, np.array(perm)), np.array(signs)))
+    return out
+
+
+def canonical_network(net):
+    r"""The representative of ``net``'s symmetry class with a fixed sign and order of hidden units.
+
+    Each unit's sign is flipped so that its output weight to class 1, :math:`V_{1j}`, is
+    non-negative; then the units are sorted by :math:`V_{1j}` in decreasing order. Two networks
+    related by :func:`permute_hidden` and :func:`flip_hidden` have the same canonical form (when
+    the :math:`V_{1j}` are distinct and non-zero, which holds except on a set of measure zero).
+
+    Parameters
+    ----------
+    net : Network
+
+    Returns
+    -------
+    Network
+    """
+    _check_network(net)
+    v1 = net.output_weights[1]
+    flipped = flip_hidden(net, np.where(v1 < 0, -1, 1))
+    order = np.argsort(-flipped.output_weights[1], kind="stable")
+    return permute_hidden(flipped, order)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _backprop(X, S, V, G):
+    gV = G.T @ S
+    gV[0] = 0.0
+    gc = G.sum(axis=0)
+    gc[0] = 0.0
+    delta = (G @ V) * (1.0 - S**2)
+    return delta.T @ X, delta.sum(axis=0), gV, gc
+
+
+def _check_network(net, name="net"):
+    if not isinstance(net, Network):
+        raise TypeError(f"{name} must be a Network, got {type(net).__name__}")
+
+
+def _check_X(X, net):
+    _check_network(net)
+    X = check_finite_array(X, "X", ndim=2)
+    if X.shape[1] != net.n_features:
+        raise ValueError(f"X has {X.shape[1]} features but the network expects {net.n_features}")
+    return X
