@@ -1,0 +1,87 @@
+"""Sphinx configuration of the site: the executed notebooks (myst-nb), the API, the PyData theme.
+
+Build it with ``make html`` (or ``python -m cross_entropy_mle.build_site build/notebooks
+build/html``), which copies this directory and the executed notebooks into a fresh source
+directory first. Every asset is served from the site itself: no page requests anything from
+another host, so the site reads the same offline, from a local server or straight from disk.
+"""
+
+from pathlib import Path
+
+import cross_entropy_mle
+from cross_entropy_mle.build_site import MATHJAX_SCRIPT, copy_mathjax, mathjax_dir
+
+project = "Cross entropy is maximum likelihood"
+author = "the cross_entropy_mle authors"
+copyright = "the cross_entropy_mle authors"
+release = version = cross_entropy_mle.__version__
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+]
+
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+# A build with no executed notebook yet still renders the landing page and the API.
+if not any(Path(__file__).parent.glob("notebooks/*.ipynb")):
+    suppress_warnings = ["toc.empty_glob"]
+
+# --- MyST and notebooks ---------------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+nb_execution_mode = "off"  # the notebooks were executed by `make`; render their outputs as they are
+nb_merge_streams = True
+nb_output_stderr = "warn"  # a stderr output (a warning, a progress bar) fails the build under -W
+nb_ipywidgets_js = {}  # never load require.js and the widget manager from a CDN
+nb_render_markdown_format = "myst"
+
+# --- Math: MathJax 3 from the site itself ---------------------------------------------------
+mathjax_dir()  # fail early, with the package to install, if MathJax is missing
+mathjax_path = f"mathjax/{MATHJAX_SCRIPT}"  # relative: served from _static/
+# myst-parser adds processHtmlClass here so MathJax typesets only the math it parsed.
+mathjax3_config = {"options": {}, "chtml": {"displayAlign": "center"}}
+
+# --- API from the docstrings (numpydoc style) ------------------------------------------------
+autodoc_default_options = {"members": True, "member-order": "bysource", "show-inheritance": True}
+autodoc_typehints = "none"
+autosummary_generate = False
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_rtype = False
+napoleon_use_ivar = True
+
+# --- HTML -----------------------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = project
+templates_path = ["_templates"]
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+html_show_sourcelink = False
+html_copy_source = False
+html_last_updated_fmt = None
+html_theme_options = {
+    # The reading list is in the left sidebar (book-nav.html); the header keeps the title,
+    # the search field and the light/dark switch.
+    "navbar_center": [],
+    "show_toc_level": 2,
+    "navigation_with_keys": False,
+    "show_prev_next": True,
+    "secondary_sidebar_items": ["page-toc"],
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+    "icon_links": [],
+}
+html_sidebars = {"**": ["book-nav"]}
+html_context = {"default_mode": "auto"}  # follow the reader's light or dark preference
+
+
+def _copy_mathjax(app, exception):
+    if exception is None and app.builder.format == "html":
+        copy_mathjax(Path(app.outdir) / "_static" / "mathjax")
+
+
+def setup(app):
+    app.connect("build-finished", _copy_mathjax)

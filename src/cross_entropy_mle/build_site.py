@@ -1,0 +1,186 @@
+"""Render the executed notebooks and the API as a static site: ``python -m cross_entropy_mle.build_site NB_DIR OUT``.
+
+The site is built with Sphinx, myst-nb (outputs are taken from the executed notebooks, nothing is
+run again) and the PyData theme. The build is atomic:
+
+1. a source directory is assembled next to ``OUT``: a copy of ``docs/`` and of every
+   ``NB_DIR/*.ipynb`` under ``notebooks/``;
+2. ``sphinx-build -W --keep-going`` renders it into a temporary directory (any warning fails);
+3. only then does the new site replace ``OUT``. A failed build leaves the previous site untouched.
+
+The math renderer is MathJax 3, copied into the site's ``_static/mathjax/`` from an installed
+Python package, so the pages make no request outside the site, from a web server or from disk.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from .config import ROOT
+
+__all__ = ["DOCS_DIR", "MATHJAX_SCRIPT", "BuildError", "build", "copy_mathjax", "mathjax_dir"]
+
+DOCS_DIR = ROOT / "docs"
+#: The MathJax component the pages load, relative to the MathJax directory.
+MATHJAX_SCRIPT = "tex-chtml.js"
+# What tex-chtml.js loads on demand (TeX extensions, fonts, menu, accessibility); the other
+# combined components are not needed, and latest.js would fetch MathJax from a CDN.
+_MATHJAX_SUBDIRS = ("a11y", "adaptors", "input", "output", "sre", "ui")
+# The distribution that ships MathJax's release files (no dependencies; imports as ``mathjax``).
+MATHJAX_DISTRIBUTION = "django-static-mathjax"
+
+
+class BuildError(RuntimeError):
+    """The site could not be built; the previous site is left in place."""
+
+
+def mathjax_dir():
+    """The directory of MathJax 3's browser components, from the installed package.
+
+    Returns
+    -------
+    pathlib.Path
+        A directory holding ``tex-chtml.js`` and the files it loads on demand.
+
+    Raises
+    ------
+    BuildError
+        If the package is not installed or is not MathJax 3.
+    """
+    spec = importlib.util.find_spec("mathjax")
+    if spec is None or not spec.submodule_search_locations:
+        raise BuildError(
+            f"MathJax is not installed: the site serves its own copy, taken from the Python package "
+            f"{MATHJAX_DISTRIBUTION!r} (in requirements.lock; `make setup` installs it)"
+        )
+    root = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
+    es5 = root / "es5"
+    try:
+        version = json.loads((root / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        version = None
+    if not (es5 / MATHJAX_SCRIPT).is_file() or not version or not version.startswith("3."):
+        raise BuildError(f"{root} is not a MathJax 3 distribution (version {version!r})")
+    return es5
+
+
+def copy_mathjax(dest):
+    """Copy MathJax's ``tex-chtml.js`` and everything it loads on demand into ``dest``."""
+    src, dest = mathjax_dir(), Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(src / MATHJAX_SCRIPT, dest / MATHJAX_SCRIPT)
+    for sub in _MATHJAX_SUBDIRS:
+        shutil.copytree(src / sub, dest / sub, dirs_exist_ok=True)
+    return dest
+
+
+def _check_executed(path):
+    """Refuse a notebook whose code cells were never run: its page would have no outputs."""
+    nb = nbformat.read(path, as_version=4)
+    unrun = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.execution_count is None
+             and c.source.strip()]
+    if unrun:
+        raise BuildError(f"{path} is not executed (code cell #{unrun[0]} has no execution count): "
+                         "render executed notebooks, e.g. from build/notebooks/")
+
+
+def assemble(notebook_dir, src, docs=DOCS_DIR):
+    """Fill ``src`` with the pages: ``docs/`` and the executed notebooks under ``notebooks/``."""
+    notebook_dir, src, docs = Path(notebook_dir), Path(src), Path(docs)
+    if not (docs / "conf.py").is_file():
+        raise BuildError(f"{docs} has no conf.py")
+    shutil.copytree(docs, src, ignore=shutil.ignore_patterns("_build", "__pycache__", ".*"),
+                    dirs_exist_ok=True)
+    notebooks = sorted(notebook_dir.glob("*.ipynb"))
+    (src / "notebooks").mkdir(exist_ok=True)
+    for path in notebooks:
+        _check_executed(path)
+        shutil.copy2(path, src / "notebooks" / path.name)
+    return notebooks
+
+
+def build(notebook_dir, out, docs=DOCS_DIR, quiet=True):
+    """Build the site from the executed notebooks in ``notebook_dir`` into ``out``, atomically.
+
+    Parameters
+    ----------
+    notebook_dir : path-like
+        Directory of executed notebooks (``*.ipynb``); their outputs are rendered as they are.
+    out : path-like
+        The site's directory. It is replaced only when the whole build succeeded.
+    docs : path-like
+        The Sphinx source: ``conf.py``, the landing page and the API page.
+    quiet : bool
+        Pass ``-q`` to sphinx-build (warnings and errors are still printed).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out``.
+
+    Raises
+    ------
+    BuildError
+        If sphinx-build failed or warned; ``out`` is then as it was before.
+    """
+    out = Path(out).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}-build-", dir=out.parent) as tmp:
+        tmp = Path(tmp)
+        src, new = tmp / "src", tmp / "html"
+        assemble(notebook_dir, src, docs)
+        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-E",
+               "-d", str(tmp / "doctrees"), str(src), str(new)]
+        if quiet:
+            cmd.insert(3, "-q")
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise BuildError(f"sphinx-build failed (exit {proc.returncode}); {out} is unchanged\n"
+                             f"{proc.stdout}{proc.stderr}".rstrip())
+        if proc.stderr.strip():
+            print(proc.stderr.rstrip(), file=sys.stderr)
+        _replace(new, out, tmp / "old")
+    return out
+
+
+def _replace(new, out, graveyard):
+    """Put ``new`` in place of ``out``; if the second rename fails, restore the old site."""
+    had_old = out.exists()
+    if had_old:
+        os.replace(out, graveyard)
+    try:
+        os.replace(new, out)
+    except OSError:
+        if had_old:
+            os.replace(graveyard, out)
+        raise
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebook_dir", help="directory of executed notebooks, e.g. build/notebooks")
+    parser.add_argument("out", help="the site's directory, e.g. build/html")
+    parser.add_argument("--docs", default=str(DOCS_DIR), help="Sphinx source directory (default: docs/)")
+    parser.add_argument("--verbose", action="store_true", help="show sphinx-build's progress")
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    try:
+        out = build(args.notebook_dir, args.out, args.docs, quiet=not args.verbose)
+    except BuildError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"{args.notebook_dir} -> {out}/index.html in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
