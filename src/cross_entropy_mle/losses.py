@@ -144,9 +144,10 @@ def cross_entropy(h, q):
     q = check_probabilities(q, "q")
     if h.shape != q.shape:
         raise ValueError(f"h and q must have the same shape, got {h.shape} and {q.shape}")
-    with np.errstate(divide="ignore"):
+    # 0 * log 0 is nan before np.where discards it; silence that, not just the log of 0.
+    with np.errstate(divide="ignore", invalid="ignore"):
         log_q = np.log(q)
-    terms = np.where(h > 0, -h * log_q, 0.0)
+        terms = np.where(h > 0, -h * log_q, 0.0)
     return terms.sum(axis=-1)
 
 

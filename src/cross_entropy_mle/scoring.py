@@ -208,7 +208,8 @@ def expected_score(p, q, rule):
         else:
             s = absolute_score(e_y, qb)
         # 0 * inf = 0: an outcome of probability zero costs nothing, whatever its score.
-        total += np.where(pb[:, y] > 0, pb[:, y] * s, 0.0)
+        with np.errstate(invalid="ignore"):
+            total += np.where(pb[:, y] > 0, pb[:, y] * s, 0.0)
     return total.reshape(shape[:-1])
 
 
