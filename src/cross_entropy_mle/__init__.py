@@ -14,6 +14,14 @@ from .fit import (
     separation_direction,
     unpack_params,
 )
+from .inference import (
+    PosteriorSample,
+    fit_l2,
+    gradient_descent_path,
+    importance_posterior,
+    to_pivot,
+    wald_intervals,
+)
 from .likelihood import log_integral, log_likelihood_grid
 from .losses import (
     categorical_log_pmf,
@@ -35,6 +43,9 @@ _LAZY = {
     "compare_estimates": "compare",
     "fit_sklearn": "compare",
     "fit_statsmodels": "compare",
+    "overparametrised_model": "pymc_variants",
+    "zero_sum_model": "pymc_variants",
+    "capture_sampler_messages": "pymc_variants",
 }
 
 
