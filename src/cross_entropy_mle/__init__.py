@@ -33,6 +33,37 @@ from .losses import (
     one_hot,
     softmax,
 )
+from .network import (
+    Network,
+    NetworkFit,
+    canonical_network,
+    fit_network,
+    flip_hidden,
+    network_logit_fn,
+    network_logits,
+    network_nll_grad,
+    pack_network,
+    permute_hidden,
+    random_network,
+    simulate_network,
+    symmetric_networks,
+    unpack_network,
+)
+from .scoring import (
+    ConvergenceError,
+    absolute_score,
+    brier_score,
+    entropy,
+    expected_score,
+    fit_brier,
+    fit_linear_probability,
+    fit_logits,
+    kl_divergence,
+    linear_logit_fn,
+    population_cross_entropy,
+    reliability_curve,
+    score_logits,
+)
 from .simulate import SimulatedData, sample_features, simulate
 
 __version__ = "0.1.0"
@@ -43,6 +74,9 @@ _LAZY = {
     "compare_estimates": "compare",
     "fit_sklearn": "compare",
     "fit_statsmodels": "compare",
+    "network_model": "pymc_network",
+    "fit_network_map": "pymc_network",
+    "posterior_networks": "pymc_network",
     "overparametrised_model": "pymc_variants",
     "zero_sum_model": "pymc_variants",
     "capture_sampler_messages": "pymc_variants",
