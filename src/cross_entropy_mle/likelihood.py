@@ -7,8 +7,8 @@ themselves underflow for all but tiny data sets.
 """
 
 import numpy as np
-from scipy.special import logsumexp
 
+from .losses import _log_softmax
 from .validate import check_finite_array, check_labels
 
 __all__ = ["log_integral", "log_likelihood_grid"]
@@ -50,7 +50,7 @@ def log_likelihood_grid(X, y, weights, bias, chunk_size=2048):
     for start in range(0, b.shape[0], chunk_size):
         sl = slice(start, start + chunk_size)
         z = np.einsum("nd,mkd->mnk", X, W[sl]) + b[sl, None, :]
-        log_q = z - logsumexp(z, axis=2, keepdims=True)
+        log_q = _log_softmax(z, axis=2)
         out[sl] = log_q[:, rows, labels].sum(axis=1)
     return out
 

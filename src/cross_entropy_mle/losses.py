@@ -31,8 +31,10 @@ def log_softmax(logits):
 
     .. math:: \log \operatorname{softmax}(z)_k = z_k - \log \sum_j e^{z_j}
 
-    The log-sum-exp subtracts the largest logit first, so the result is finite for logits of
-    any finite magnitude.
+    The largest logit :math:`m` is subtracted first and the result formed as
+    :math:`(z_k - m) - \log \sum_j e^{z_j - m}`, so it is finite whenever the differences of
+    the logits are representable (magnitudes up to about 1e307), and its rounding error scales
+    with :math:`|z_k - m|`, not with :math:`|z_k|`.
 
     Parameters
     ----------
@@ -45,7 +47,13 @@ def log_softmax(logits):
     z = check_finite_array(logits, "logits")
     if z.ndim == 0:
         raise ValueError("logits must have a last axis over classes, got a scalar")
-    return z - logsumexp(z, axis=-1, keepdims=True)
+    return _log_softmax(z, axis=-1)
+
+
+def _log_softmax(z, axis):
+    """Stable log-softmax of a finite float array along ``axis`` (no input checks)."""
+    shifted = z - z.max(axis=axis, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
 def softmax(logits):
@@ -172,7 +180,7 @@ def negative_log_likelihood(y, logits):
     labels, _ = check_labels(y, z.shape[1])
     if labels.size != z.shape[0]:
         raise ValueError(f"y has {labels.size} samples but logits has {z.shape[0]} rows")
-    log_q = z - logsumexp(z, axis=1, keepdims=True)
+    log_q = _log_softmax(z, axis=1)
     return float(-log_q[np.arange(labels.size), labels].sum())
 
 
@@ -224,7 +232,7 @@ def nll_grad(y, X, weights, bias):
     labels, _ = check_labels(y, z.shape[1])
     if labels.size != z.shape[0]:
         raise ValueError(f"y has {labels.size} samples but X has {z.shape[0]} rows")
-    log_q = z - logsumexp(z, axis=1, keepdims=True)
+    log_q = _log_softmax(z, axis=1)
     resid = np.exp(log_q)
     resid[np.arange(labels.size), labels] -= 1.0
     X = np.asarray(X, dtype=np.float64)
