@@ -131,12 +131,19 @@ class PageVisit:
         if message.type == "error":
             self.errors.append(f"console: {message.text}")
 
-    def wait_for_math(self):
-        """Wait until MathJax (if the page loads it) has typeset the page."""
-        self.page.wait_for_function(
-            "() => !document.querySelector('script[src*=\"mathjax\"]')"
-            " || (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)"
-        )
+    def wait_for_math(self, timeout=20_000):
+        """Wait until MathJax (if the page loads it) has typeset the page; record it if never."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            self.page.wait_for_function(
+                "() => !document.querySelector('script[src*=\"mathjax\"]')"
+                " || (window.MathJax && window.MathJax.startup && window.MathJax.startup.promise)",
+                timeout=timeout,
+            )
+        except PlaywrightTimeout:
+            self.errors.append("MathJax did not start")
+            return
         self.page.evaluate(
             "async () => { if (window.MathJax && window.MathJax.startup) {"
             " await window.MathJax.startup.promise; } }"

@@ -1,0 +1,229 @@
+"""The site build: atomic replacement of the output, and a math renderer served from the site."""
+
+import base64
+import hashlib
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from matplotlib.figure import Figure
+
+from cross_entropy_mle import build_site
+from cross_entropy_mle.build_site import MATHJAX_SCRIPT, BuildError
+
+
+def _png():
+    fig = Figure(figsize=(2, 1.5))
+    fig.add_subplot().plot([0, 1, 2], [1, 0, 1])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=50)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _executed_notebook(path, title="A small notebook", stderr=None):
+    """Write a notebook as nbclient would leave it: math, code, a printed line and a figure."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    outputs = [
+        nbformat.v4.new_output("stream", name="stdout", text="the answer is 42\n"),
+        nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"}),
+    ]
+    if stderr is not None:
+        outputs.append(nbformat.v4.new_output("stream", name="stderr", text=stderr))
+    nb.cells = [
+        nbformat.v4.new_markdown_cell(f"# {title}\n\nThe loss $-\\log q_{{y}}$ and\n\n$$\\sum_i x_i$$\n"),
+        nbformat.v4.new_code_cell("print('the answer is', 6 * 7)", execution_count=1, outputs=outputs),
+    ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _snapshot(directory):
+    """Every file under ``directory`` with a hash of its content."""
+    return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def _previous_site(out):
+    """Stand-in for the site of an earlier build."""
+    (out / "notebooks").mkdir(parents=True)
+    (out / "index.html").write_text("<html>the previous site</html>")
+    (out / "notebooks" / "01_old.html").write_text("<html>an earlier page</html>")
+    return _snapshot(out)
+
+
+# --- MathJax from the installed package ----------------------------------------------------
+
+
+def test_mathjax_is_version_3_with_its_fonts():
+    src = build_site.mathjax_dir()
+    assert (src / MATHJAX_SCRIPT).is_file()
+    assert any((src / "output" / "chtml" / "fonts" / "woff-v2").glob("MathJax_Main-Regular.woff"))
+
+
+def test_copy_mathjax_brings_what_tex_chtml_loads(tmp_path):
+    dest = build_site.copy_mathjax(tmp_path / "mathjax")
+    assert (dest / MATHJAX_SCRIPT).read_bytes() == (build_site.mathjax_dir() / MATHJAX_SCRIPT).read_bytes()
+    assert (dest / "input" / "tex" / "extensions" / "boldsymbol.js").is_file()  # loaded on demand
+    assert (dest / "ui" / "menu.js").is_file()
+    assert len(list((dest / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))) > 10
+    assert not (dest / "latest.js").exists()  # it would fetch MathJax from a CDN
+
+
+def test_missing_mathjax_names_the_package(monkeypatch):
+    monkeypatch.setattr(build_site.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(BuildError, match=build_site.MATHJAX_DISTRIBUTION):
+        build_site.mathjax_dir()
+
+
+# --- Failed builds leave the previous site in place ----------------------------------------
+
+
+def test_conf_error_leaves_previous_site_intact(tmp_path):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "conf.py").write_text("raise RuntimeError('a broken configuration')\n")
+    (docs / "index.md").write_text("# Title\n")
+    notebooks = tmp_path / "executed"
+    _executed_notebook(notebooks / "01_small.ipynb")
+    out = tmp_path / "build" / "html"
+    before = _previous_site(out)
+
+    with pytest.raises(BuildError, match="a broken configuration"):
+        build_site.build(notebooks, out, docs=docs)
+
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["html"], "temporary files left behind"
+
+
+def test_unexecuted_notebook_is_refused(tmp_path):
+    notebooks = tmp_path / "executed"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("1 + 1")]
+    notebooks.mkdir()
+    nbformat.write(nb, notebooks / "01_unrun.ipynb")
+    out = tmp_path / "html"
+    before = _previous_site(out)
+
+    with pytest.raises(BuildError, match="01_unrun.ipynb is not executed"):
+        build_site.build(notebooks, out)
+
+    assert _snapshot(out) == before
+
+
+def test_command_line_reports_failure(tmp_path, capsys):
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# Title\n")  # no conf.py
+    out = tmp_path / "html"
+    before = _previous_site(out)
+
+    status = build_site.main([str(tmp_path), str(out), "--docs", str(docs)])
+
+    assert status == 1
+    assert "has no conf.py" in capsys.readouterr().err
+    assert _snapshot(out) == before
+
+
+# --- Real builds of the project's docs/ (Sphinx runs: marked slow) -------------------------
+
+
+class _Resources(HTMLParser):
+    """Collect the URLs a page loads by itself (scripts, styles, images, frames), not its links."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed") and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        if tag == "link" and attrs.get("href") and attrs.get("rel") not in ("next", "prev", "index", "search"):
+            self.urls.append(attrs["href"])
+        if tag == "object" and attrs.get("data"):
+            self.urls.append(attrs["data"])
+
+
+def _is_external(url):
+    return bool(re.match(r"^([a-z][a-z0-9+.-]*:)?//", url, re.I))
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("site")
+    notebooks = root / "executed"
+    _executed_notebook(notebooks / "01_first.ipynb", "The first notebook")
+    _executed_notebook(notebooks / "02_second.ipynb", "The second notebook")
+    return build_site.build(notebooks, root / "build" / "html")
+
+
+@pytest.mark.slow
+def test_site_serves_its_own_mathjax(site):
+    assert (site / "_static" / "mathjax" / MATHJAX_SCRIPT).is_file()
+    assert any((site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    for page in ("index.html", "api.html", "notebooks/01_first.html"):
+        html = (site / page).read_text()
+        assert 'class="math' in html, f"{page}: no math"
+        scripts = re.findall(r'<script[^>]*src="([^"]*mathjax[^"]*)"', html)
+        assert scripts, f"{page}: MathJax is not loaded"
+        for src in scripts:
+            assert not _is_external(src), f"{page} loads MathJax from {src}"
+            assert (site / page).parent.joinpath(src.split("?")[0]).resolve().is_file(), src
+
+
+@pytest.mark.slow
+def test_no_page_or_stylesheet_loads_anything_from_outside(site):
+    for page in site.rglob("*.html"):
+        parser = _Resources()
+        parser.feed(page.read_text())
+        external = [u for u in parser.urls if _is_external(u)]
+        assert external == [], f"{page.relative_to(site)} loads {external}"
+    for css in site.rglob("*.css"):
+        urls = re.findall(r"""(?:url\(\s*['"]?|@import\s+['"])([^'")\s]+)""", css.read_text())
+        external = [u for u in urls if _is_external(u)]
+        assert external == [], f"{css.relative_to(site)} loads {external}"
+
+
+@pytest.mark.slow
+def test_notebook_pages_in_numbered_order_with_outputs(site):
+    index = (site / "index.html").read_text()
+    first, second = index.find("notebooks/01_first.html"), index.find("notebooks/02_second.html")
+    assert 0 <= first < second, "the landing page lists the notebooks in their numbered order"
+    page = (site / "notebooks" / "01_first.html").read_text()
+    assert "the answer is 42" in page
+    images = re.findall(r'<img[^>]*src="([^"]+)"', page)
+    assert images and all((site / "notebooks" / src).resolve().is_file() for src in images)
+
+
+@pytest.mark.slow
+def test_stderr_output_fails_the_build_and_keeps_the_site(site, tmp_path):
+    """A notebook page with a warning in its output is refused; the previous site stays."""
+    notebooks = tmp_path / "executed"
+    _executed_notebook(notebooks / "01_first.ipynb")
+    _executed_notebook(notebooks / "02_warns.ipynb", stderr="UserWarning: something is off\n")
+    before = _snapshot(site)
+
+    with pytest.raises(BuildError, match="02_warns"):
+        build_site.build(notebooks, site)
+
+    assert _snapshot(site) == before
+    assert sorted(p.name for p in site.parent.iterdir()) == [site.name], "temporary files left behind"
+
+
+@pytest.mark.slow
+def test_successful_build_replaces_the_site(tmp_path):
+    notebooks = tmp_path / "executed"
+    _executed_notebook(notebooks / "01_new.ipynb", "A new notebook")
+    out = tmp_path / "html"
+    _previous_site(out)
+
+    assert build_site.build(notebooks, out) == out.resolve()
+
+    assert not (out / "notebooks" / "01_old.html").exists()
+    assert "A new notebook" in (out / "notebooks" / "01_new.html").read_text()
+    assert "the previous site" not in (out / "index.html").read_text()
