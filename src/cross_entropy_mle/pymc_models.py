@@ -71,7 +71,7 @@ def softmax_regression_model(X, y, prior="flat", n_classes=None):
     return model
 
 
-def fit_map(model, tol=1e-10, max_iter=500):
+def fit_map(model, tol=1e-8, max_iter=500):
     """Maximise the model's log posterior with :func:`pymc.find_MAP`.
 
     Uses a trust-region Newton method with PyTensor's gradient and Hessian-vector products, no
@@ -82,7 +82,10 @@ def fit_map(model, tol=1e-10, max_iter=500):
     model : pymc.Model
         From :func:`softmax_regression_model`.
     tol : float
-        Gradient tolerance passed to the optimiser.
+        Tolerance on the gradient norm of the *mean* log posterior: the optimiser stops when the
+        gradient of the summed log posterior falls below ``tol * n_samples``. (An absolute
+        tolerance far below that is unreachable in floating point for large data sets: the
+        trust region then fails on round-off and PyMC warns that it did not converge.)
     max_iter : int
         Maximum optimiser iterations.
 
@@ -107,7 +110,7 @@ def fit_map(model, tol=1e-10, max_iter=500):
             jitter=False,
             return_inferencedata=True,
             progressbar=False,
-            gtol=tol,
+            gtol=tol * max(1, int(model["y"].get_value().size)),
             maxiter=max_iter,
         )
     post = dt.posterior.to_dataset()
