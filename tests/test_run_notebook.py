@@ -1,0 +1,80 @@
+"""Atomic notebook execution: figures and the executed notebook appear only on success."""
+
+import os
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook
+
+from cross_entropy_mle import run_notebook
+
+pytestmark = pytest.mark.slow
+
+SAVE_CELL = """\
+import matplotlib.pyplot as plt
+from cross_entropy_mle.config import fast_mode
+from cross_entropy_mle.plotting import save_figure
+
+fig, ax = plt.subplots()
+ax.plot([0, 1], [1, 0])
+path = save_figure(fig, "tiny-line")
+print(path.parent.name.startswith("figures-"), fast_mode())
+"""
+
+
+def write_notebook(path, *sources):
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def layout(tmp_path):
+    src_dir, out_dir, figures = tmp_path / "src", tmp_path / "build", tmp_path / "figures"
+    src_dir.mkdir()
+    return src_dir, out_dir, figures
+
+
+def leftovers(out_dir):
+    return sorted(p.name for p in out_dir.iterdir() if p.name.startswith("figures-") or p.suffix == ".tmp")
+
+
+def test_successful_run_moves_figures_and_writes_the_notebook(layout, capsys):
+    src_dir, out_dir, figures = layout
+    src = write_notebook(src_dir / "tiny.ipynb", SAVE_CELL, "x = 1 + 1\nx")
+    env_before = {k: os.environ.get(k) for k in ("CROSS_ENTROPY_MLE_FIGURES", "CROSS_ENTROPY_MLE_FAST")}
+    # Through the command line, as the Makefile runs it.
+    run_notebook.main([str(src), str(out_dir / "tiny.ipynb"), "--figures", str(figures), "--fast"])
+    assert capsys.readouterr().out.strip().endswith("figures: tiny-line.png")
+    assert sorted(p.name for p in figures.iterdir()) == ["tiny-line.png"]
+    assert (figures / "tiny-line.png").read_bytes().startswith(b"\x89PNG")
+    nb = nbformat.read(out_dir / "tiny.ipynb", as_version=4)
+    # The figure was written to a temporary directory, in fast mode.
+    assert nb.cells[0].outputs[0]["text"].strip() == "True True"
+    assert nb.cells[1].outputs[0]["data"]["text/plain"] == "2"
+    assert leftovers(out_dir) == []
+    assert {k: os.environ.get(k) for k in env_before} == env_before
+    # The source notebook is not modified.
+    assert all(not cell.get("outputs") for cell in nbformat.read(src, as_version=4).cells)
+
+
+def test_failing_run_names_the_cell_and_leaves_previous_outputs(layout):
+    src_dir, out_dir, figures = layout
+    figures.mkdir()
+    out_dir.mkdir()
+    old_figure = figures / "tiny-line.png"
+    old_figure.write_bytes(b"previous figure")
+    old_notebook = out_dir / "broken.ipynb"
+    old_notebook.write_text("previous notebook")
+    src = write_notebook(src_dir / "broken.ipynb", SAVE_CELL, "y = 2", "raise RuntimeError('deliberate failure')")
+    with pytest.raises(SystemExit) as info:
+        run_notebook.run(src, old_notebook, figures=figures, fast=False)
+    message = str(info.value)
+    assert str(src) in message
+    assert "cell #2" in message
+    assert "deliberate failure" in message
+    assert old_figure.read_bytes() == b"previous figure"
+    assert old_notebook.read_text() == "previous notebook"
+    assert sorted(p.name for p in figures.iterdir()) == ["tiny-line.png"]
+    assert leftovers(out_dir) == []
