@@ -2,7 +2,10 @@
 
 import base64
 import hashlib
+import importlib
+import inspect
 import io
+import pkgutil
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -11,6 +14,7 @@ import nbformat
 import pytest
 from matplotlib.figure import Figure
 
+import cross_entropy_mle
 from cross_entropy_mle import build_site
 from cross_entropy_mle.build_site import MATHJAX_SCRIPT, BuildError
 
@@ -227,3 +231,24 @@ def test_successful_build_replaces_the_site(tmp_path):
     assert not (out / "notebooks" / "01_old.html").exists()
     assert "A new notebook" in (out / "notebooks" / "01_new.html").read_text()
     assert "the previous site" not in (out / "index.html").read_text()
+
+
+@pytest.mark.slow
+def test_api_page_documents_every_public_function(site):
+    """Each documented function and class a module exports has its entry: no module is forgotten."""
+    html = (site / "api.html").read_text()
+    documented = set(re.findall(r'<dt class="sig sig-object py" id="([^"]+)"', html))
+    expected = set()
+    for info in pkgutil.iter_modules(cross_entropy_mle.__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"cross_entropy_mle.{info.name}")
+        names = getattr(module, "__all__", None) or [
+            n for n, obj in vars(module).items()
+            if not n.startswith("_") and getattr(obj, "__module__", None) == module.__name__]
+        objects = {n: getattr(module, n) for n in names}
+        expected |= {f"{module.__name__}.{n}" for n, obj in objects.items()
+                     if (inspect.isfunction(obj) or inspect.isclass(obj)) and inspect.getdoc(obj)}
+    assert "cross_entropy_mle.losses.cross_entropy" in expected
+    assert sorted(expected - documented) == []
+    assert 'class="math' in html, "the docstrings' math did not reach the page"

@@ -109,9 +109,15 @@ class PageVisit:
         self.page.on("response", self._response)
         self.page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         self.page.on("console", self._console)
+        # "load": the page, its styles, scripts and images. Then MathJax, which loads its fonts
+        # and extensions on demand. (Playwright's "networkidle" is not reliable for file:// URLs.)
         self.page.goto(url, wait_until="load")
-        self.page.wait_for_load_state("networkidle")
         self.wait_for_math()
+        self.page.evaluate(
+            "() => Promise.all(Array.from(document.images).filter(img => !img.complete).map("
+            " img => new Promise(done => { img.onload = img.onerror = done; })))"
+        )
+        self.page.wait_for_timeout(250)
 
     def _is_local(self, url):
         return url.startswith(self.local_prefix) or url.startswith(("data:", "blob:", "about:"))
