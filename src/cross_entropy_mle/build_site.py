@@ -143,13 +143,20 @@ def build(notebook_dir, out, docs=DOCS_DIR, quiet=True):
         if quiet:
             cmd.insert(3, "-q")
         proc = subprocess.run(cmd, capture_output=True, text=True)
+        log = _original_paths(f"{proc.stdout}{proc.stderr}", src, Path(notebook_dir), Path(docs))
         if proc.returncode != 0:
             raise BuildError(f"sphinx-build failed (exit {proc.returncode}); {out} is unchanged\n"
-                             f"{proc.stdout}{proc.stderr}".rstrip())
-        if proc.stderr.strip():
-            print(proc.stderr.rstrip(), file=sys.stderr)
+                             f"{log}".rstrip())
+        if log.strip():
+            print(log.rstrip(), file=sys.stderr)
         _replace(new, out, tmp / "old")
     return out
+
+
+def _original_paths(log, src, notebook_dir, docs):
+    """Name the notebooks and pages in sphinx-build's messages by their own paths, not the copies'."""
+    log = log.replace(f"{src / 'notebooks'}/", f"{notebook_dir}/")
+    return log.replace(f"{src}/", f"{docs}/")
 
 
 def _replace(new, out, graveyard):
