@@ -10,11 +10,20 @@ supremum as the weights grow without bound. :func:`fit_cross_entropy` certifies 
 estimate, and decides failures with a linear program (:func:`separation_direction`).
 """
 
+import contextlib
+import functools
+import os
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, optimize, sparse
+
+try:  # installed with scikit-learn; without it the fit runs in one thread
+    from threadpoolctl import threadpool_limits
+except ImportError:  # pragma: no cover
+    threadpool_limits = None
 
 from .losses import logits as _logits
 from .losses import softmax
@@ -113,81 +122,202 @@ def unpack_params(theta, n_classes, n_features):
 class _Objective:
     r"""Summed NLL, gradient, Hessian-vector products and a preconditioner over the free parameters.
 
-    ``theta`` is the packed vector of :func:`pack_params`. The free classes' logits are held as a
-    (K-1, N) array, so that sums over classes run along contiguous rows, in buffers reused from
-    call to call. The linear part of the NLL, :math:`\sum_i z_{i y_i} = \sum_k \theta_k^\top
-    S_k`, uses the class sums :math:`S_k = \sum_{i: y_i = k} \tilde x_i` computed once.
+    ``theta`` is the packed vector of :func:`pack_params`. The observations are processed in
+    blocks of rows small enough to stay in cache, split between threads when several cores are
+    available. Per block the free classes' logits are a (K-1, n_block) array, so sums over
+    classes run along contiguous rows; the probabilities of the last evaluated ``theta`` are
+    kept for Hessian-vector products.
+
+    Class 0's logit is 0, so :math:`\sum_k e^{z_k} \ge 1` never underflows; when a bound on
+    :math:`|z|` rules out overflow the logits are exponentiated without the max-shift.
     """
+
+    BLOCK_ROWS = 4096
 
     def __init__(self, Xt, y, n_classes):
         self.Xt, self.y, self.K = Xt, y, n_classes
         n, p = Xt.shape
-        self.S = np.stack(
-            [np.bincount(y, weights=Xt[:, j], minlength=n_classes) for j in range(p)], axis=1
-        )[1:]
+        self.shape = (n_classes - 1, p)
+        self.row_norm = np.sqrt(np.einsum("ij,ij->i", Xt, Xt))
+        self.blocks = []
+        for start in range(0, n, self.BLOCK_ROWS):
+            sl = slice(start, min(start + self.BLOCK_ROWS, n))
+            yb = y[sl]
+            rows = np.flatnonzero(yb > 0)
+            flat = (yb[rows] - 1) * yb.size + rows  # index of z[y_i - 1, i] in the raveled block
+            onehot = sparse.csr_matrix(
+                (np.ones(rows.size), (yb[rows] - 1, rows)), shape=(n_classes - 1, yb.size)
+            )
+            self.blocks.append(_Block(sl, rows, flat, onehot @ Xt[sl], self.row_norm[sl].max()))
+        threads = min(_available_cores(), len(self.blocks))
+        self.groups = [self.blocks[i::threads] for i in range(threads)]
         self._key = None
-        self._q = np.empty((n_classes - 1, n))
-        self._work = np.empty((n_classes - 1, n))
-        self._work2 = np.empty((n_classes - 1, n))
+
+    def _map(self, fn):
+        if len(self.groups) == 1:
+            return [fn(self.groups[0])]
+        return list(_thread_pool(len(self.groups)).map(fn, self.groups))
 
     def value_and_grad(self, theta):
-        T = np.reshape(theta, self.S.shape)
-        z = np.matmul(T, self.Xt.T, out=self._work)
-        m = np.maximum(z.max(axis=0), 0.0)  # the pivot class's logit is 0
-        z -= m
-        q = np.exp(z, out=self._q)
-        total = q.sum(axis=0)
-        total += np.exp(-m)
-        nll = (m + np.log(total)).sum() - np.vdot(T, self.S)
-        q /= total
+        T = np.reshape(theta, self.shape)
+        parts = self._map(lambda blocks: self._value_and_grad(T, blocks))
         self._key = theta.tobytes()
-        return float(nll), (q @ self.Xt - self.S).ravel()
+        return float(sum(v for v, _ in parts)), sum(g for _, g in parts).ravel()
 
-    def probabilities(self, theta):
-        """Free classes' probabilities at ``theta``, shape (K-1, N), from the last evaluation."""
+    def _value_and_grad(self, T, blocks):
+        nll, grad = 0.0, np.zeros(self.shape)
+        row_max = np.sqrt((T**2).sum(axis=1)).max() if T.size else 0.0
+        for b in blocks:
+            Xb = self.Xt[b.rows_slice]
+            z = T @ Xb.T
+            z_obs = np.zeros(z.shape[1])
+            z_obs[b.labelled] = z.ravel()[b.flat]
+            if row_max * b.max_norm < 700.0:  # |z| < 700: exp cannot overflow
+                q = np.exp(z, out=z)
+                total = q.sum(axis=0)
+                total += 1.0
+                nll += (np.log(total) - z_obs).sum()
+            else:
+                m = np.maximum(z.max(axis=0), 0.0)
+                z -= m
+                q = np.exp(z, out=z)
+                total = q.sum(axis=0)
+                total += np.exp(-m)
+                nll += (np.log(total) + m - z_obs).sum()
+            q *= 1.0 / total
+            b.q = q
+            grad += q @ Xb - b.class_sums
+        return nll, grad
+
+    def _ensure(self, theta):
         if self._key != theta.tobytes():
             self.value_and_grad(theta)
-        return self._q
 
     def hessp(self, theta, v):
-        q = self.probabilities(theta)
-        u = np.matmul(np.reshape(v, self.S.shape), self.Xt.T, out=self._work)
-        u *= q
-        u -= np.multiply(q, u.sum(axis=0), out=self._work2)
-        return (u @ self.Xt).ravel()
+        self._ensure(theta)
+        V = np.reshape(v, self.shape)
+        return sum(self._map(lambda blocks: self._hessp(V, blocks))).ravel()
+
+    def _hessp(self, V, blocks):
+        out = np.zeros(self.shape)
+        for b in blocks:
+            Xb = self.Xt[b.rows_slice]
+            u = V @ Xb.T
+            u *= b.q
+            u -= b.q * u.sum(axis=0)
+            out += u @ Xb
+        return out
+
+    def probabilities(self, theta):
+        """Free classes' probabilities at ``theta``, shape (K-1, N)."""
+        self._ensure(theta)
+        return np.concatenate([b.q for b in self.blocks], axis=1)
+
+    def hessian_lower_bound(self, theta):
+        r"""A lower bound on the smallest eigenvalue of the Hessian at ``theta``.
+
+        For :math:`A_i = \operatorname{diag}(q_i) - q_i q_i^\top` over the free classes,
+        Cauchy-Schwarz gives :math:`v^\top A_i v \ge q_{i0} \sum_k q_{ik} v_k^2 \ge c_i |v|^2`
+        with :math:`c_i = q_{i0} \min_k q_{ik}`, so the Hessian
+        :math:`\sum_i A_i \otimes \tilde x_i \tilde x_i^\top \succeq I \otimes \sum_i c_i
+        \tilde x_i \tilde x_i^\top`, whose smallest eigenvalue is that of a p x p matrix.
+        """
+        self._ensure(theta)
+
+        def weighted_gram(blocks):
+            G = np.zeros((self.shape[1], self.shape[1]))
+            for b in blocks:
+                Xb = self.Xt[b.rows_slice]
+                c = (1.0 - b.q.sum(axis=0)) * b.q.min(axis=0)
+                G += (Xb * np.maximum(c, 0.0)[:, None]).T @ Xb
+            return G
+
+        return float(np.linalg.eigvalsh(sum(self._map(weighted_gram)))[0])
 
     def preconditioner(self, theta):
-        """A function applying an approximate inverse Hessian at ``theta``.
+        r"""A function applying an approximate inverse Hessian at ``theta``.
 
-        The Hessian :math:`\\sum_i (\\operatorname{diag} q_i - q_i q_i^\\top) \\otimes \\tilde x_i
-        \\tilde x_i^\\top` is formed exactly on every ``stride``-th observation (scaled up to N)
+        The Hessian :math:`\sum_i (\operatorname{diag} q_i - q_i q_i^\top) \otimes \tilde x_i
+        \tilde x_i^\top` is formed exactly on every ``stride``-th observation (scaled up to N)
         and Cholesky-factorised. With many parameters, a Kronecker approximation
-        :math:`\\bar A \\otimes \\tilde X^\\top \\tilde X` (class covariance averaged over the
+        :math:`\bar A \otimes \tilde X^\top \tilde X` (class covariance averaged over the
         observations) is used instead. Either only affects speed: the conjugate-gradient solves
         still run to their tolerance against the exact Hessian-vector product.
         """
-        q = self.probabilities(theta)
+        self._ensure(theta)
         n, p = self.Xt.shape
-        n_par = q.shape[0] * p
+        k = self.shape[0]
+        n_par = k * p
         if n_par <= PRECONDITIONER_MAX_PARAMS:
             stride = max(1, n // max(PRECONDITIONER_ROWS_PER_PARAM * n_par, 2048))
-            Xs, qs = self.Xt[::stride], q[:, ::stride]
-            M = (qs.T[:, :, None] * Xs[:, None, :]).reshape(Xs.shape[0], n_par)
-            H = -(M.T @ M)
-            diag_blocks = M.T @ Xs  # row block k: sum_i q_ik x_i x_i^T
-            for k in range(q.shape[0]):
-                H[k * p:(k + 1) * p, k * p:(k + 1) * p] += diag_blocks[k * p:(k + 1) * p]
-            factor = _cholesky(H * (n / Xs.shape[0]))
+
+            def partial_hessian(blocks):
+                H = np.zeros((n_par, n_par))
+                diag_blocks = np.zeros((n_par, p))
+                rows = 0
+                for b in blocks:
+                    first = (-b.rows_slice.start) % stride
+                    Xs = self.Xt[b.rows_slice][first::stride]
+                    M = (b.q[:, first::stride].T[:, :, None] * Xs[:, None, :]).reshape(-1, n_par)
+                    H -= M.T @ M
+                    diag_blocks += M.T @ Xs  # row block j: sum_i q_ij x_i x_i^T
+                    rows += Xs.shape[0]
+                for j in range(k):
+                    H[j * p:(j + 1) * p, j * p:(j + 1) * p] += diag_blocks[j * p:(j + 1) * p]
+                return H, rows
+
+            parts = self._map(partial_hessian)
+            H = sum(h for h, _ in parts)
+            n_rows = sum(r for _, r in parts)
+            factor = _cholesky(H * (n / n_rows))
             if factor is not None:
                 return lambda v: linalg.cho_solve(factor, v, check_finite=False)
+        q = self.probabilities(theta)
         A = np.diag(q.mean(axis=1)) - (q @ q.T) / n
         fa, fg = _cholesky(A), _cholesky(self.Xt.T @ self.Xt)
         if fa is None or fg is None:
             return lambda v: v
         return lambda v: linalg.cho_solve(
-            fg, linalg.cho_solve(fa, v.reshape(q.shape[0], p), check_finite=False).T,
+            fg, linalg.cho_solve(fa, v.reshape(k, p), check_finite=False).T,
             check_finite=False,
         ).T.ravel()
+
+
+@dataclass
+class _Block:
+    """Rows ``rows_slice`` of the design, with what the objective needs about their labels."""
+
+    rows_slice: slice
+    labelled: np.ndarray  # rows (within the block) whose label is not the pivot class 0
+    flat: np.ndarray  # their entries z[y_i - 1, i] in the raveled (K-1, n_block) logits
+    class_sums: np.ndarray  # (K-1, p): sum over the block's rows of class k of (1, x_i)
+    max_norm: float  # largest |(1, x_i)| in the block
+    q: np.ndarray = None  # free classes' probabilities at the last evaluated theta
+
+
+def _available_cores():
+    if threadpool_limits is None:
+        return 1
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _single_threaded_blas():
+    """Limit BLAS to one thread while the objective runs its own threads over blocks of rows.
+
+    Many small multithreaded BLAS calls issued from several threads at once wait on each other
+    (badly so on a busy machine); one BLAS thread per block-thread avoids that.
+    """
+    if threadpool_limits is None:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
+@functools.cache
+def _thread_pool(n_threads):
+    return ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="cross-entropy-fit")
 
 
 def _cholesky(H):
@@ -317,13 +447,13 @@ def fit_cross_entropy(X, y, n_classes=None, *, tol=1e-9, max_iter=200):
     """
     Xt, labels, K = _design(X, y, n_classes)
     _check_identifiable(Xt, labels, K)
-    obj = _Objective(Xt, labels, K)
-    n = labels.size
     counts = np.bincount(labels, minlength=K)
     theta0 = np.zeros((K - 1, Xt.shape[1]))
     theta0[:, 0] = np.log(counts[1:] / counts[0])
-    theta, nll, grad, n_iter, reached = _newton(obj, theta0.ravel(), tol, max_iter)
-    certified = reached and _newton_certificate(obj, theta, grad, Xt)
+    with _single_threaded_blas():
+        obj = _Objective(Xt, labels, K)
+        theta, nll, grad, n_iter, reached = _newton(obj, theta0.ravel(), tol, max_iter)
+        certified = reached and _newton_certificate(obj, theta, grad, Xt)
     if not certified:
         direction = separation_direction(X, labels, K)
         if direction is not None:
@@ -416,12 +546,22 @@ def _check_identifiable(Xt, labels, K):
 
 
 def _newton_certificate(obj, theta, grad, Xt):
+    """Whether ``R * ||H^{-1} g|| <= NEWTON_CERTIFICATE`` at ``theta``.
+
+    First from the bound ``||H^{-1} g|| <= ||g|| / lambda`` with a lower bound ``lambda`` on the
+    Hessian's smallest eigenvalue (:meth:`_Objective.hessian_lower_bound`), which needs no
+    linear solve; when that bound is too weak to decide, from the Newton step itself, solved by
+    conjugate gradients to a relative residual of 1e-10.
+    """
+    radius = 2.0 * obj.row_norm.max()
+    lower = obj.hessian_lower_bound(theta)
+    if lower > 0 and radius * np.linalg.norm(grad) / lower <= NEWTON_CERTIFICATE:
+        return True
     n_par = theta.size
     step, info = _pcg(lambda v: obj.hessp(theta, v), grad, obj.preconditioner(theta),
                       rtol=1e-10, maxiter=10 * n_par)
     if info != 0 or not np.all(np.isfinite(step)):
         return False
-    radius = 2.0 * np.sqrt((Xt**2).sum(axis=1).max())
     return bool(radius * np.linalg.norm(step) <= NEWTON_CERTIFICATE)
 
 
