@@ -320,6 +320,19 @@ def test_importance_posterior_intercept_only_is_a_logit_beta():
     assert post.mle[0] == pytest.approx(logit(k / n), abs=1e-6)
 
 
+def test_importance_posterior_adapts_to_a_skewed_posterior():
+    """Few observations near separation: a skewed posterior; adaptation raises the ESS."""
+    X = np.array([[-2.0], [-1.0], [-0.5], [0.3], [0.2], [0.5], [1.0], [2.0]])
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])  # one overlapping pair: the MLE exists, barely
+    assert ce.separation_direction(X, y) is None
+    fixed = importance_posterior(X, y, 4000, np.random.default_rng(1), n_adapt=0)
+    adapted = importance_posterior(X, y, 4000, np.random.default_rng(1), n_adapt=3, target_ess=0.9)
+    assert adapted.ess > fixed.ess
+    # both estimate the same posterior: means within a few Monte Carlo standard errors
+    sd = np.sqrt(np.diag(adapted.cov()))
+    assert np.all(np.abs(adapted.mean() - fixed.mean()) < 5 * sd * np.sqrt(1 / adapted.ess + 1 / fixed.ess))
+
+
 def test_importance_posterior_approaches_the_inverse_hessian_at_large_n():
     X, y, _ = ce.simulate(4000, W_TRUE, B_TRUE, np.random.default_rng(4))
     post = importance_posterior(X, y, 8000, np.random.default_rng(5))
@@ -356,6 +369,8 @@ def test_importance_posterior_is_improper_under_separation(separated):
         ((100, 0), {}, TypeError, "rng"),
         ((100, np.random.default_rng(0)), {"df": 0}, ValueError, "df"),
         ((100, np.random.default_rng(0)), {"scale": np.nan}, ValueError, "scale"),
+        ((100, np.random.default_rng(0)), {"n_adapt": -1}, ValueError, "n_adapt"),
+        ((100, np.random.default_rng(0)), {"target_ess": 1.5}, ValueError, "target_ess"),
     ],
 )
 def test_importance_posterior_rejects_bad_input(data, args, kwargs, error, match):

@@ -293,7 +293,8 @@ class PosteriorSample:
         return self.quantile([(1 - level) / 2, (1 + level) / 2]).T
 
 
-def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.2):
+def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.2, n_adapt=2,
+                         target_ess=0.5):
     r"""The flat-prior posterior over the free parameters, by importance sampling.
 
     Under a flat prior the posterior is the normalised likelihood,
@@ -306,7 +307,11 @@ def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.
               \hat\theta, s^2 H^{-1})}.
 
     The likelihood falls off exponentially in every direction when the MLE exists, while the
-    t density falls off polynomially, so the weights are bounded.
+    t density falls off polynomially, so the weights are bounded. At small N the posterior can
+    be strongly skewed away from the MLE and the effective sample size drops. While it is below
+    ``target_ess * n_draws``, up to ``n_adapt`` rounds of moment matching move the proposal's
+    centre and scale matrix to the weighted posterior mean and covariance of the previous round
+    (adaptive importance sampling); only the last round's draws are returned.
 
     Parameters
     ----------
@@ -320,10 +325,15 @@ def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.
         Degrees of freedom of the proposal.
     scale : float
         Factor :math:`s` on the proposal's scale.
+    n_adapt : int
+        Maximum rounds of moment matching (0: the proposal stays at the MLE).
+    target_ess : float
+        Stop adapting once the effective sample size reaches this fraction of ``n_draws``.
 
     Returns
     -------
     PosteriorSample
+        ``mle`` is the MLE; ``draws`` and ``weights`` come from the final proposal.
 
     Raises
     ------
@@ -336,30 +346,42 @@ def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
     df = _check_sd(df, "df", allow_inf=False)
     scale = _check_sd(scale, "scale", allow_inf=False)
+    if isinstance(n_adapt, bool) or not isinstance(n_adapt, (int, np.integer)) or n_adapt < 0:
+        raise ValueError(f"n_adapt must be a non-negative integer, got {n_adapt!r}")
+    target_ess = _check_level(target_ess, "target_ess")
     fit = fit_cross_entropy(X, y, n_classes)
     K, d = fit.weights.shape
     mle = pack_params(fit.weights, fit.bias)
     H = nll_hessian(X, y, fit.weights, fit.bias)
-    proposal = stats.multivariate_t(loc=mle, shape=scale**2 * np.linalg.inv(H), df=df)
-    draws = np.atleast_2d(proposal.rvs(size=n_draws, random_state=rng)).reshape(n_draws, mle.size)
     Xt, labels, _ = _design(X, y, K)
-    log_lik = np.concatenate(
-        [_log_likelihood(Xt, labels, chunk) for chunk in np.array_split(draws, -(-n_draws // 1024))]
-    )
-    log_w = log_lik - proposal.logpdf(draws)
-    weights = np.exp(log_w - logsumexp(log_w))
-    return PosteriorSample(draws, weights, float(1.0 / np.sum(weights**2)), mle)
+    loc, shape = mle, np.linalg.inv(H)
+    for round_ in range(n_adapt + 1):
+        proposal = stats.multivariate_t(loc=loc, shape=scale**2 * shape, df=df)
+        draws = np.atleast_2d(proposal.rvs(size=n_draws, random_state=rng)).reshape(n_draws, mle.size)
+        log_lik = np.concatenate(
+            [_log_likelihood(Xt, labels, chunk) for chunk in np.array_split(draws, -(-n_draws // 1024))]
+        )
+        log_w = log_lik - proposal.logpdf(draws)
+        weights = np.exp(log_w - logsumexp(log_w))
+        sample = PosteriorSample(draws, weights, float(1.0 / np.sum(weights**2)), mle)
+        if sample.ess >= target_ess * n_draws or round_ == n_adapt:
+            return sample
+        loc, shape = sample.mean(), sample.cov()
 
 
 def _log_likelihood(Xt, labels, thetas):
     """Log-likelihood at each row of ``thetas`` (m, (K-1) * p), pivot order; shape (m,)."""
     m, p = thetas.shape[0], Xt.shape[1]
-    z = (Xt @ thetas.reshape(-1, p).T).reshape(labels.size, m, -1)  # logits of classes 1..K-1
-    top = np.maximum(z.max(axis=2), 0.0)  # class 0's logit is 0
-    lse = top + np.log(np.exp(-top) + np.exp(z - top[..., None]).sum(axis=2))
-    free = np.flatnonzero(labels > 0)
-    own = z[free, :, labels[free] - 1].sum(axis=0)
-    return own - lse.sum(axis=0)
+    # one contiguous (N, m) block of logits per free class; class 0's logit is 0
+    z = [Xt @ rows.T for rows in np.moveaxis(thetas.reshape(m, -1, p), 1, 0)]
+    top = np.maximum.reduce([np.zeros_like(z[0]), *z])
+    total = np.exp(-top)
+    for zk in z:
+        total += np.exp(zk - top)
+    log_lik = -(top + np.log(total)).sum(axis=0)
+    for k, zk in enumerate(z, start=1):
+        log_lik += zk[labels == k].sum(axis=0)
+    return log_lik
 
 
 class _PenalisedObjective:
@@ -412,11 +434,11 @@ class _PenalisedObjective:
         return theta, grad
 
 
-def _check_level(level):
+def _check_level(level, name="level"):
     if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
-        raise TypeError(f"level must be a number in (0, 1), got {type(level).__name__}")
+        raise TypeError(f"{name} must be a number in (0, 1), got {type(level).__name__}")
     if not (0 < level < 1):
-        raise ValueError(f"level must be a number in (0, 1), got {level!r}")
+        raise ValueError(f"{name} must be a number in (0, 1), got {level!r}")
     return float(level)
 
 
