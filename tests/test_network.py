@@ -126,6 +126,22 @@ def test_symmetric_networks_are_distinct_equivalent_and_share_a_canonical_form(n
     assert np.all(np.diff(canonical_network(net).output_weights[1]) <= 0)
 
 
+def test_canonical_network_with_a_sort_key(net):
+    def angle(n):
+        return np.arctan2(n.hidden_weights[:, 1], n.hidden_weights[:, 0])
+
+    canon = canonical_network(net, sort_key=angle)
+    assert np.all(np.diff(angle(canon)) >= 0)
+    assert np.all(canon.output_weights[1] >= 0)
+    for c in symmetric_networks(net):
+        np.testing.assert_allclose(pack_network(canonical_network(c, sort_key=angle)),
+                                   pack_network(canon), atol=1e-15)
+    with pytest.raises(ValueError, match="one number per hidden unit"):
+        canonical_network(net, sort_key=lambda n: np.zeros(2))
+    with pytest.raises(TypeError, match="callable"):
+        canonical_network(net, sort_key="angle")
+
+
 def test_fit_network_reaches_a_stationary_point_and_beats_the_linear_model(ring):
     true, X, y = ring
     start = random_network(2, 3, 2, np.random.default_rng(1))

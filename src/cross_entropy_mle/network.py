@@ -422,17 +422,23 @@ def symmetric_networks(net):
     return out
 
 
-def canonical_network(net):
+def canonical_network(net, sort_key=None):
     r"""The representative of ``net``'s symmetry class with a fixed sign and order of hidden units.
 
     Each unit's sign is flipped so that its output weight to class 1, :math:`V_{1j}`, is
-    non-negative; then the units are sorted by :math:`V_{1j}` in decreasing order. Two networks
-    related by :func:`permute_hidden` and :func:`flip_hidden` have the same canonical form (when
-    the :math:`V_{1j}` are distinct and non-zero, which holds except on a set of measure zero).
+    non-negative; then the units are sorted in increasing order of ``sort_key`` (by default
+    :math:`-V_{1j}`, so by decreasing output weight). Two networks related by
+    :func:`permute_hidden` and :func:`flip_hidden` have the same canonical form whenever the
+    :math:`V_{1j}` are non-zero and the keys are distinct. When two units have nearly equal
+    keys, nearby networks can be sorted differently; choose a key that separates the units
+    (for instance the direction of each unit's input weights).
 
     Parameters
     ----------
     net : Network
+    sort_key : callable, optional
+        ``sort_key(flipped) -> ndarray of shape (n_hidden,)``, evaluated on the sign-fixed
+        network.
 
     Returns
     -------
@@ -441,7 +447,16 @@ def canonical_network(net):
     _check_network(net)
     v1 = net.output_weights[1]
     flipped = flip_hidden(net, np.where(v1 < 0, -1, 1))
-    order = np.argsort(-flipped.output_weights[1], kind="stable")
+    if sort_key is None:
+        key = -flipped.output_weights[1]
+    elif callable(sort_key):
+        key = np.asarray(sort_key(flipped), dtype=float)
+        if key.shape != (net.n_hidden,):
+            raise ValueError(f"sort_key must return one number per hidden unit, shape "
+                             f"({net.n_hidden},), got {key.shape}")
+    else:
+        raise TypeError(f"sort_key must be callable, got {type(sort_key).__name__}")
+    order = np.argsort(key, kind="stable")
     return permute_hidden(flipped, order)
 
 
