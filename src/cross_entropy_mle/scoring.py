@@ -309,7 +309,9 @@ def fit_logits(logit_fn, theta0, y, n_classes=None, *, rule="log", prior_sd=None
     model :math:`y_i \sim \operatorname{Cat}(\operatorname{softmax}(z_i(\theta)))`; with
     ``prior_sd`` :math:`= \sigma` it is the MAP under independent :math:`\mathcal{N}(0, \sigma^2)`
     priors on every parameter. The chain rule runs through ``logit_fn``'s vector–Jacobian
-    product, and ``scipy.optimize.minimize(..., jac=True)`` uses the exact gradient. When the
+    product, and ``scipy.optimize.minimize(..., jac=True)`` uses the exact gradient of the
+    summed objective (the function :func:`pymc.find_MAP` minimises, so that both follow the same
+    path from the same start); convergence is judged on the mean. When the
     optimiser stops early (for instance BFGS's "precision loss") it is restarted from where it
     stopped, at most ``max_restarts`` times. Only a local minimum is found: for non-convex
     models (neural networks) the result depends on ``theta0``.
