@@ -133,6 +133,20 @@ def test_command_line_reports_failure(tmp_path, capsys):
     assert _snapshot(out) == before
 
 
+def test_notebooks_given_as_a_directory_or_as_files(tmp_path):
+    first = _executed_notebook(tmp_path / "a" / "02_second.ipynb")
+    second = _executed_notebook(tmp_path / "a" / "01_first.ipynb")
+    other = _executed_notebook(tmp_path / "b" / "03_third.ipynb")
+    (tmp_path / "a" / "notes.txt").write_text("not a notebook")
+
+    assert build_site.notebook_paths(tmp_path / "a") == [second, first]
+    assert build_site.notebook_paths([str(other), first]) == [first, other]
+    with pytest.raises(BuildError, match="neither a directory nor a notebook"):
+        build_site.notebook_paths([tmp_path / "a" / "notes.txt"])
+    with pytest.raises(BuildError, match="share a file name"):
+        build_site.notebook_paths([first, _executed_notebook(tmp_path / "c" / "02_second.ipynb")])
+
+
 # --- Real builds of the project's docs/ (Sphinx runs: marked slow) -------------------------
 
 
@@ -220,13 +234,16 @@ def test_stderr_output_fails_the_build_and_keeps_the_site(site, tmp_path):
 
 
 @pytest.mark.slow
-def test_successful_build_replaces_the_site(tmp_path):
-    notebooks = tmp_path / "executed"
-    _executed_notebook(notebooks / "01_new.ipynb", "A new notebook")
+def test_successful_build_replaces_the_site(tmp_path, capsys):
+    notebook = _executed_notebook(tmp_path / "executed" / "01_new.ipynb", "A new notebook")
+    _executed_notebook(tmp_path / "executed" / "02_not_listed.ipynb")
     out = tmp_path / "html"
     _previous_site(out)
 
-    assert build_site.build(notebooks, out) == out.resolve()
+    assert build_site.main([str(notebook), str(out)]) == 0
+
+    assert "1 notebook ->" in capsys.readouterr().out
+    assert not (out / "notebooks" / "02_not_listed.html").exists()
 
     assert not (out / "notebooks" / "01_old.html").exists()
     assert "A new notebook" in (out / "notebooks" / "01_new.html").read_text()

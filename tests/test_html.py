@@ -48,12 +48,10 @@ RAW_TEX = re.compile(r"\\[()[\]]|\$\$|\\begin\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
 
 
 @pytest.fixture(scope="module")
-def site(fast_build, tmp_path_factory):
+def site(fast_build):
     """The site built from this session's fast-mode notebooks (only those that ran to the end)."""
-    executed = tmp_path_factory.mktemp("executed")
-    for stem, proc in fast_build.results.items():
-        if proc.returncode == 0:
-            shutil.copy2(fast_build.notebooks / f"{stem}.ipynb", executed)
+    executed = [fast_build.notebooks / f"{stem}.ipynb"
+                for stem, proc in fast_build.results.items() if proc.returncode == 0]
     return build_site.build(executed, SITE)
 
 

@@ -1,10 +1,11 @@
-"""Render the executed notebooks and the API as a static site: ``python -m cross_entropy_mle.build_site NB_DIR OUT``.
+"""Render the executed notebooks and the API as a static site: ``python -m cross_entropy_mle.build_site NB... OUT``.
 
-The site is built with Sphinx, myst-nb (outputs are taken from the executed notebooks, nothing is
-run again) and the PyData theme. The build is atomic:
+``NB...`` is a directory of executed notebooks (every ``*.ipynb`` in it) or a list of executed
+notebook files. The site is built with Sphinx, myst-nb (outputs are taken from the executed
+notebooks, nothing is run again) and the PyData theme. The build is atomic:
 
-1. a source directory is assembled next to ``OUT``: a copy of ``docs/`` and of every
-   ``NB_DIR/*.ipynb`` under ``notebooks/``;
+1. a source directory is assembled next to ``OUT``: a copy of ``docs/`` and of every notebook
+   under ``notebooks/``;
 2. ``sphinx-build -W --keep-going`` renders it into a temporary directory (any warning fails);
 3. only then does the new site replace ``OUT``. A failed build leaves the previous site untouched.
 
@@ -27,7 +28,8 @@ import nbformat
 
 from .config import ROOT
 
-__all__ = ["DOCS_DIR", "MATHJAX_SCRIPT", "BuildError", "build", "copy_mathjax", "mathjax_dir"]
+__all__ = ["DOCS_DIR", "MATHJAX_SCRIPT", "BuildError", "assemble", "build", "copy_mathjax", "mathjax_dir",
+           "notebook_paths"]
 
 DOCS_DIR = ROOT / "docs"
 #: The MathJax component the pages load, relative to the MathJax directory.
@@ -93,14 +95,31 @@ def _check_executed(path):
                          "render executed notebooks, e.g. from build/notebooks/")
 
 
-def assemble(notebook_dir, src, docs=DOCS_DIR):
+def notebook_paths(notebooks):
+    """The notebook files given as a directory (its ``*.ipynb``) or as an iterable of files."""
+    if isinstance(notebooks, (str, os.PathLike)):
+        notebooks = [notebooks]
+    paths = []
+    for item in map(Path, notebooks):
+        if item.is_dir():
+            paths += sorted(item.glob("*.ipynb"))
+        elif item.suffix == ".ipynb" and item.is_file():
+            paths.append(item)
+        else:
+            raise BuildError(f"{item} is neither a directory nor a notebook file")
+    names = [p.name for p in paths]
+    if len(set(names)) != len(names):
+        raise BuildError(f"two notebooks share a file name: {sorted(names)}")
+    return sorted(paths, key=lambda p: p.name)
+
+
+def assemble(notebooks, src, docs=DOCS_DIR):
     """Fill ``src`` with the pages: ``docs/`` and the executed notebooks under ``notebooks/``."""
-    notebook_dir, src, docs = Path(notebook_dir), Path(src), Path(docs)
+    notebooks, src, docs = notebook_paths(notebooks), Path(src), Path(docs)
     if not (docs / "conf.py").is_file():
         raise BuildError(f"{docs} has no conf.py")
     shutil.copytree(docs, src, ignore=shutil.ignore_patterns("_build", "__pycache__", ".*"),
                     dirs_exist_ok=True)
-    notebooks = sorted(notebook_dir.glob("*.ipynb"))
     (src / "notebooks").mkdir(exist_ok=True)
     for path in notebooks:
         _check_executed(path)
@@ -108,13 +127,14 @@ def assemble(notebook_dir, src, docs=DOCS_DIR):
     return notebooks
 
 
-def build(notebook_dir, out, docs=DOCS_DIR, quiet=True):
-    """Build the site from the executed notebooks in ``notebook_dir`` into ``out``, atomically.
+def build(notebooks, out, docs=DOCS_DIR, quiet=True):
+    """Build the site from executed notebooks into ``out``, atomically.
 
     Parameters
     ----------
-    notebook_dir : path-like
-        Directory of executed notebooks (``*.ipynb``); their outputs are rendered as they are.
+    notebooks : path-like or iterable of path-like
+        A directory of executed notebooks (its ``*.ipynb``) or the notebook files themselves;
+        their outputs are rendered as they are, in the order of their file names.
     out : path-like
         The site's directory. It is replaced only when the whole build succeeded.
     docs : path-like
@@ -137,13 +157,13 @@ def build(notebook_dir, out, docs=DOCS_DIR, quiet=True):
     with tempfile.TemporaryDirectory(prefix=f".{out.name}-build-", dir=out.parent) as tmp:
         tmp = Path(tmp)
         src, new = tmp / "src", tmp / "html"
-        assemble(notebook_dir, src, docs)
+        copied = assemble(notebooks, src, docs)
         cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-E",
                "-d", str(tmp / "doctrees"), str(src), str(new)]
         if quiet:
             cmd.insert(3, "-q")
         proc = subprocess.run(cmd, capture_output=True, text=True)
-        log = _original_paths(f"{proc.stdout}{proc.stderr}", src, Path(notebook_dir), Path(docs))
+        log = _original_paths(f"{proc.stdout}{proc.stderr}", src, copied, Path(docs))
         if proc.returncode != 0:
             raise BuildError(f"sphinx-build failed (exit {proc.returncode}); {out} is unchanged\n"
                              f"{log}".rstrip())
@@ -153,9 +173,10 @@ def build(notebook_dir, out, docs=DOCS_DIR, quiet=True):
     return out
 
 
-def _original_paths(log, src, notebook_dir, docs):
+def _original_paths(log, src, notebooks, docs):
     """Name the notebooks and pages in sphinx-build's messages by their own paths, not the copies'."""
-    log = log.replace(f"{src / 'notebooks'}/", f"{notebook_dir}/")
+    for path in notebooks:
+        log = log.replace(str(src / "notebooks" / path.name), str(path))
     return log.replace(f"{src}/", f"{docs}/")
 
 
@@ -174,18 +195,20 @@ def _replace(new, out, graveyard):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebook_dir", help="directory of executed notebooks, e.g. build/notebooks")
+    parser.add_argument("notebooks", nargs="+",
+                        help="executed notebooks: a directory (e.g. build/notebooks) or .ipynb files")
     parser.add_argument("out", help="the site's directory, e.g. build/html")
     parser.add_argument("--docs", default=str(DOCS_DIR), help="Sphinx source directory (default: docs/)")
     parser.add_argument("--verbose", action="store_true", help="show sphinx-build's progress")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
-        out = build(args.notebook_dir, args.out, args.docs, quiet=not args.verbose)
+        out = build(args.notebooks, args.out, args.docs, quiet=not args.verbose)
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    print(f"{args.notebook_dir} -> {out}/index.html in {time.perf_counter() - start:.1f} s")
+    n = len(notebook_paths(args.notebooks))
+    print(f"{n} notebook{'' if n == 1 else 's'} -> {out}/index.html in {time.perf_counter() - start:.1f} s")
     return 0
 
 
