@@ -50,6 +50,14 @@ NEWTON_CERTIFICATE = 0.1
 PRECONDITIONER_ROWS_PER_PARAM = 40
 PRECONDITIONER_MAX_PARAMS = 600
 
+#: While the forcing term (the relative accuracy asked of a Newton step) is at least this, the
+#: preconditioned gradient step is taken as it is, without conjugate-gradient refinement.
+DIRECT_STEP_FORCING = 0.1
+
+#: The preconditioner is rebuilt unless the last step moved every logit by less than this
+#: (``R * ||step||``, with R as for the certificate).
+PRECONDITIONER_REUSE = 0.5
+
 
 class SeparationError(ValueError):
     """The maximum-likelihood estimate does not exist (separation or an empty class)."""
@@ -122,11 +130,11 @@ def unpack_params(theta, n_classes, n_features):
 class _Objective:
     r"""Summed NLL, gradient, Hessian-vector products and a preconditioner over the free parameters.
 
-    ``theta`` is the packed vector of :func:`pack_params`. The observations are processed in
-    blocks of rows small enough to stay in cache, split between threads when several cores are
-    available. Per block the free classes' logits are a (K-1, n_block) array, so sums over
-    classes run along contiguous rows; the probabilities of the last evaluated ``theta`` are
-    kept for Hessian-vector products.
+    ``theta`` is the packed vector of :func:`pack_params`. The design is held transposed,
+    (p, N) with p = n_features + 1, and processed in blocks of observations small enough to stay
+    in cache, split between threads when several cores are available. Per block the free
+    classes' logits are a (K-1, n_block) array, so sums over classes run along contiguous rows;
+    the probabilities at the last evaluated ``theta`` are kept for Hessian-vector products.
 
     Class 0's logit is 0, so :math:`\sum_k e^{z_k} \ge 1` never underflows; when a bound on
     :math:`|z|` rules out overflow the logits are exponentiated without the max-shift.
@@ -136,22 +144,28 @@ class _Objective:
 
     def __init__(self, Xt, y, n_classes):
         self.Xt, self.y, self.K = Xt, y, n_classes
-        n, p = Xt.shape
+        XtT = np.ascontiguousarray(Xt.T)  # no copy when Xt comes from _design(..., transposed=True)
+        p, n = XtT.shape
         self.shape = (n_classes - 1, p)
-        self.row_norm = np.sqrt(np.einsum("ij,ij->i", Xt, Xt))
+        self.row_norm = np.sqrt(np.einsum("ji,ji->i", XtT, XtT))
+        free = np.arange(1, n_classes)[:, None]
         self.blocks = []
         for start in range(0, n, self.BLOCK_ROWS):
             sl = slice(start, min(start + self.BLOCK_ROWS, n))
-            yb = y[sl]
+            yb, Xb = y[sl], XtT[:, sl]
             rows = np.flatnonzero(yb > 0)
             flat = (yb[rows] - 1) * yb.size + rows  # index of z[y_i - 1, i] in the raveled block
-            onehot = sparse.csr_matrix(
-                (np.ones(rows.size), (yb[rows] - 1, rows)), shape=(n_classes - 1, yb.size)
-            )
-            self.blocks.append(_Block(sl, rows, flat, onehot @ Xt[sl], self.row_norm[sl].max()))
+            class_sums = (yb == free).astype(float) @ Xb.T
+            self.blocks.append(_Block(sl, Xb, rows, flat, class_sums, self.row_norm[sl].max()))
         threads = min(_available_cores(), len(self.blocks))
         self.groups = [self.blocks[i::threads] for i in range(threads)]
         self._key = None
+        # A regular subsample of the observations for the preconditioner, split by thread.
+        n_par = (n_classes - 1) * p
+        stride = max(1, n // max(PRECONDITIONER_ROWS_PER_PARAM * n_par, 2048))
+        sub = np.array_split(np.ascontiguousarray(XtT[:, ::stride].T), threads)
+        self.subsample = [Xs for Xs in sub if Xs.size]
+        self.subsample_scale = n / sum(Xs.shape[0] for Xs in self.subsample)
 
     def _map(self, fn):
         if len(self.groups) == 1:
@@ -168,8 +182,7 @@ class _Objective:
         nll, grad = 0.0, np.zeros(self.shape)
         row_max = np.sqrt((T**2).sum(axis=1)).max() if T.size else 0.0
         for b in blocks:
-            Xb = self.Xt[b.rows_slice]
-            z = T @ Xb.T
+            z = T @ b.X
             z_obs = np.zeros(z.shape[1])
             z_obs[b.labelled] = z.ravel()[b.flat]
             if row_max * b.max_norm < 700.0:  # |z| < 700: exp cannot overflow
@@ -186,7 +199,8 @@ class _Objective:
                 nll += (np.log(total) + m - z_obs).sum()
             q *= 1.0 / total
             b.q = q
-            grad += q @ Xb - b.class_sums
+            grad += q @ b.X.T
+            grad -= b.class_sums
         return nll, grad
 
     def _ensure(self, theta):
@@ -201,11 +215,10 @@ class _Objective:
     def _hessp(self, V, blocks):
         out = np.zeros(self.shape)
         for b in blocks:
-            Xb = self.Xt[b.rows_slice]
-            u = V @ Xb.T
+            u = V @ b.X
             u *= b.q
             u -= b.q * u.sum(axis=0)
-            out += u @ Xb
+            out += u @ b.X.T
         return out
 
     def probabilities(self, theta):
@@ -227,9 +240,9 @@ class _Objective:
         def weighted_gram(blocks):
             G = np.zeros((self.shape[1], self.shape[1]))
             for b in blocks:
-                Xb = self.Xt[b.rows_slice]
                 c = (1.0 - b.q.sum(axis=0)) * b.q.min(axis=0)
-                G += (Xb * np.maximum(c, 0.0)[:, None]).T @ Xb
+                Y = b.X * np.sqrt(np.maximum(c, 0.0))
+                G += Y @ Y.T
             return G
 
         return float(np.linalg.eigvalsh(sum(self._map(weighted_gram)))[0])
@@ -244,32 +257,26 @@ class _Objective:
         observations) is used instead. Either only affects speed: the conjugate-gradient solves
         still run to their tolerance against the exact Hessian-vector product.
         """
-        self._ensure(theta)
-        n, p = self.Xt.shape
-        k = self.shape[0]
+        n = self.y.size
+        k, p = self.shape
         n_par = k * p
         if n_par <= PRECONDITIONER_MAX_PARAMS:
-            stride = max(1, n // max(PRECONDITIONER_ROWS_PER_PARAM * n_par, 2048))
+            T = np.reshape(theta, self.shape)
 
-            def partial_hessian(blocks):
-                H = np.zeros((n_par, n_par))
-                diag_blocks = np.zeros((n_par, p))
-                rows = 0
-                for b in blocks:
-                    first = (-b.rows_slice.start) % stride
-                    Xs = self.Xt[b.rows_slice][first::stride]
-                    M = (b.q[:, first::stride].T[:, :, None] * Xs[:, None, :]).reshape(-1, n_par)
-                    H -= M.T @ M
-                    diag_blocks += M.T @ Xs  # row block j: sum_i q_ij x_i x_i^T
-                    rows += Xs.shape[0]
+            def partial_hessian(Xs):
+                z = Xs @ T.T  # (rows, K-1)
+                m = np.maximum(z.max(axis=1, keepdims=True), 0.0)
+                q = np.exp(z - m)
+                q /= q.sum(axis=1, keepdims=True) + np.exp(-m)
+                M = np.einsum("ij,ik->ijk", q, Xs).reshape(Xs.shape[0], n_par)
+                H = -(M.T @ M)
+                diag_blocks = M.T @ Xs  # row block j: sum_i q_ij x_i x_i^T
                 for j in range(k):
                     H[j * p:(j + 1) * p, j * p:(j + 1) * p] += diag_blocks[j * p:(j + 1) * p]
-                return H, rows
+                return H
 
-            parts = self._map(partial_hessian)
-            H = sum(h for h, _ in parts)
-            n_rows = sum(r for _, r in parts)
-            factor = _cholesky(H * (n / n_rows))
+            parts = list(_thread_pool(len(self.subsample)).map(partial_hessian, self.subsample))
+            factor = _cholesky(sum(parts) * self.subsample_scale)
             if factor is not None:
                 return lambda v: linalg.cho_solve(factor, v, check_finite=False)
         q = self.probabilities(theta)
@@ -285,12 +292,13 @@ class _Objective:
 
 @dataclass
 class _Block:
-    """Rows ``rows_slice`` of the design, with what the objective needs about their labels."""
+    """Observations ``rows_slice``, with what the objective needs about them."""
 
     rows_slice: slice
-    labelled: np.ndarray  # rows (within the block) whose label is not the pivot class 0
+    X: np.ndarray  # (p, n_block) view of the transposed design
+    labelled: np.ndarray  # observations (within the block) whose label is not the pivot class 0
     flat: np.ndarray  # their entries z[y_i - 1, i] in the raveled (K-1, n_block) logits
-    class_sums: np.ndarray  # (K-1, p): sum over the block's rows of class k of (1, x_i)
+    class_sums: np.ndarray  # (K-1, p): sum over the block's observations of class k of (1, x_i)
     max_norm: float  # largest |(1, x_i)| in the block
     q: np.ndarray = None  # free classes' probabilities at the last evaluated theta
 
@@ -361,13 +369,14 @@ def _pcg(matvec, b, precond, rtol, maxiter):
     return x, 1
 
 
-def _newton(obj, theta, tol, max_iter):
+def _newton(obj, theta, tol, max_iter, start=None):
     """Inexact Newton iterations with a backtracking line search.
 
     Each step solves ``H s = -g`` by preconditioned conjugate gradients to a relative
     accuracy that tightens as the gradient shrinks (superlinear convergence), then halves the
     step until the Armijo condition holds. Stops when the gradient norm of the mean NLL is at
-    most ``tol``.
+    most ``tol``. ``start`` may give ``(nll, grad, inverse_hessian)`` at ``theta``, saving
+    their evaluation.
 
     Returns
     -------
@@ -375,16 +384,25 @@ def _newton(obj, theta, tol, max_iter):
         ``reached`` is whether the gradient tolerance was met.
     """
     n = obj.y.size
-    nll, grad = obj.value_and_grad(theta)
+    if start is None:
+        (nll, grad), precond = obj.value_and_grad(theta), None
+    else:
+        nll, grad, precond = start
     tiny = 1e-13 * max(1.0, abs(nll))
+    radius = 2.0 * obj.row_norm.max()
+    moved = 0.0 if precond is not None else np.inf
     for it in range(max_iter):
         g_norm = np.linalg.norm(grad)
         if g_norm <= tol * n:
             return theta, nll, grad, it, True
-        precond = obj.preconditioner(theta)
+        if precond is None or moved > PRECONDITIONER_REUSE:
+            precond = obj.preconditioner(theta)
         forcing = min(0.5, np.sqrt(g_norm / n))
-        step, _ = _pcg(lambda v: obj.hessp(theta, v), -grad, precond,
-                       rtol=forcing, maxiter=max(20, theta.size))
+        if forcing >= DIRECT_STEP_FORCING or it == 0 and start is not None:
+            step = -precond(grad)
+        else:
+            step, _ = _pcg(lambda v: obj.hessp(theta, v), -grad, precond,
+                           rtol=forcing, maxiter=max(20, theta.size))
         slope = grad @ step
         if not slope < 0:  # no conjugate-gradient progress: a preconditioned gradient step
             step = -precond(grad)
@@ -401,8 +419,34 @@ def _newton(obj, theta, tol, max_iter):
         else:
             obj.value_and_grad(theta)
             return theta, nll, grad, it + 1, False
+        moved = radius * t * np.linalg.norm(step)
         theta, nll, grad = trial, nll_new, grad_new
     return theta, nll, grad, max_iter, bool(np.linalg.norm(grad) <= tol * n)
+
+
+def _intercept_only_start(obj, counts, gram):
+    r"""NLL, gradient and exact inverse Hessian at the intercept-only MLE, in closed form.
+
+    With zero weights and biases :math:`\log(n_k / n_0)` every observation has
+    :math:`q = \bar p = (n_k / N)_k`, so the NLL is :math:`-\sum_k n_k \log \bar p_k`, the
+    gradient of row k is :math:`\bar p_k \sum_i \tilde x_i - S_k`, and the Hessian is the
+    Kronecker product :math:`A \otimes G` with :math:`A = \operatorname{diag}(\bar p) - \bar p
+    \bar p^\top` over the free classes and :math:`G = \tilde X^\top \tilde X`.
+    """
+    p_bar = counts / counts.sum()
+    nll = -float(counts @ np.log(p_bar))
+    S = sum(b.class_sums for b in obj.blocks)
+    grad = p_bar[1:, None] * gram[0] - S
+    grad[:, 0] = 0.0  # the biases already match the class frequencies
+    A = np.diag(p_bar[1:]) - np.outer(p_bar[1:], p_bar[1:])
+    fa, fg = _cholesky(A), _cholesky(gram)
+    shape = obj.shape
+
+    def inverse_hessian(v):
+        V = linalg.cho_solve(fa, np.reshape(v, shape), check_finite=False)
+        return linalg.cho_solve(fg, V.T, check_finite=False).T.ravel()
+
+    return nll, grad.ravel(), inverse_hessian
 
 
 def fit_cross_entropy(X, y, n_classes=None, *, tol=1e-9, max_iter=200):
@@ -445,14 +489,15 @@ def fit_cross_entropy(X, y, n_classes=None, *, tol=1e-9, max_iter=200):
     ValueError
         Bad input, or a rank-deficient design (the MLE is then not unique).
     """
-    Xt, labels, K = _design(X, y, n_classes)
-    _check_identifiable(Xt, labels, K)
+    Xt, labels, K = _design(X, y, n_classes, transposed=True)
+    gram = _check_identifiable(Xt, labels, K)
     counts = np.bincount(labels, minlength=K)
     theta0 = np.zeros((K - 1, Xt.shape[1]))
     theta0[:, 0] = np.log(counts[1:] / counts[0])
     with _single_threaded_blas():
         obj = _Objective(Xt, labels, K)
-        theta, nll, grad, n_iter, reached = _newton(obj, theta0.ravel(), tol, max_iter)
+        start = _intercept_only_start(obj, counts, gram)
+        theta, nll, grad, n_iter, reached = _newton(obj, theta0.ravel(), tol, max_iter, start)
         certified = reached and _newton_certificate(obj, theta, grad, Xt)
     if not certified:
         direction = separation_direction(X, labels, K)
@@ -516,12 +561,19 @@ def separation_direction(X, y, n_classes=None):
     return full / np.abs(full).max()
 
 
-def _design(X, y, n_classes):
+def _design(X, y, n_classes, transposed=False):
+    """Checked ``([1, X], labels, K)``; with ``transposed`` the design is a view of a (p, N) array."""
     X = check_finite_array(X, "X", ndim=2)
     labels, K = check_labels(y, n_classes)
     if labels.size != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {labels.size} labels")
-    return np.column_stack([np.ones(X.shape[0]), X]), labels, K
+    if not transposed:
+        return np.column_stack([np.ones(X.shape[0]), X]), labels, K
+    XtT = np.empty((X.shape[1] + 1, X.shape[0]))
+    XtT[0] = 1.0
+    for start in range(0, X.shape[0], 512):  # transposing in chunks keeps the copy in cache
+        XtT[1:, start:start + 512] = X[start:start + 512].T
+    return XtT.T, labels, K
 
 
 def _check_identifiable(Xt, labels, K):
@@ -534,15 +586,17 @@ def _check_identifiable(Xt, labels, K):
         )
     # Fast path: a well-conditioned Gram matrix proves full column rank (its eigenvalues are
     # the squared singular values, far above matrix_rank's threshold); otherwise decide by SVD.
-    eig = np.linalg.eigvalsh(Xt.T @ Xt)
+    gram = Xt.T @ Xt
+    eig = np.linalg.eigvalsh(gram)
     if eig[0] > 1e-6 * eig[-1]:
-        return
+        return gram
     rank = np.linalg.matrix_rank(Xt)
     if rank < Xt.shape[1]:
         raise ValueError(
             f"the design [1, X] has rank {rank} < {Xt.shape[1]} columns (collinear or constant "
             "features): the MLE is not unique"
         )
+    return gram
 
 
 def _newton_certificate(obj, theta, grad, Xt):
