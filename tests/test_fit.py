@@ -210,6 +210,72 @@ def test_kronecker_preconditioner_is_exact_when_probabilities_are_constant(objec
         np.testing.assert_allclose(apply(obj.hessp(theta, v)), v, rtol=1e-8, atol=1e-8)
 
 
+def test_objective_for_huge_logits(objective):
+    # Beyond |z| = 700 the objective shifts the logits before exponentiating.
+    X, y, obj = objective
+    theta = 300.0 * np.random.default_rng(6).normal(size=12)
+    nll, grad = obj.value_and_grad(theta)
+    W, b = ce.unpack_params(theta, 4, 3)
+    assert np.abs(ce.logits(X, W, b)).max() > 700
+    assert nll == pytest.approx(ce.negative_log_likelihood(y, ce.logits(X, W, b)), rel=1e-12)
+    _, gW, gb = ce.nll_grad(y, X, W, b)
+    np.testing.assert_allclose(grad, ce.pack_params(gW, gb), rtol=1e-9, atol=1e-9 * np.abs(X).max())
+
+
+def explicit_hessian(obj, theta):
+    return np.column_stack([obj.hessp(theta, e) for e in np.eye(theta.size)])
+
+
+def test_hessian_lower_bound(objective):
+    _, _, obj = objective
+    rng = np.random.default_rng(7)
+    for scale in (0.0, 0.5, 3.0):
+        theta = scale * rng.normal(size=12)
+        H = explicit_hessian(obj, theta)
+        np.testing.assert_allclose(H, H.T, rtol=1e-10, atol=1e-10 * np.abs(H).max())
+        lower = obj.hessian_lower_bound(theta)
+        assert 0 < lower <= np.linalg.eigvalsh(H)[0] * (1 + 1e-10)
+
+
+def test_intercept_only_start_is_exact(objective):
+    X, y, obj = objective
+    counts = np.bincount(y, minlength=4)
+    Xt = np.column_stack([np.ones(len(y)), X])
+    theta0 = np.zeros((3, 4))
+    theta0[:, 0] = np.log(counts[1:] / counts[0])
+    theta0 = theta0.ravel()
+    nll, grad, inverse_hessian = F._intercept_only_start(obj, counts, Xt.T @ Xt)
+    nll_ref, grad_ref = obj.value_and_grad(theta0)
+    assert nll == pytest.approx(nll_ref, rel=1e-12)
+    np.testing.assert_allclose(grad, grad_ref, atol=1e-10 * np.abs(grad_ref).max())
+    H = explicit_hessian(obj, theta0)
+    for v in np.random.default_rng(8).normal(size=(3, 12)):
+        np.testing.assert_allclose(inverse_hessian(H @ v), v, rtol=1e-8, atol=1e-8)
+
+
+def test_several_blocks_and_threads_give_the_same_fit(monkeypatch):
+    X, y = simulated(17, n=3 * F._Objective.BLOCK_ROWS + 123, d=3, k=4)
+    params, nll = statsmodels_params(X, y)
+    fits = []
+    for cores in (1, 2):
+        monkeypatch.setattr(F, "_available_cores", lambda: cores)
+        fits.append(ce.fit_cross_entropy(X, y))
+    for fit in fits:
+        assert fit.converged
+        np.testing.assert_allclose(ce.pack_params(fit.weights, fit.bias), params.ravel(), atol=1e-6)
+        assert fit.nll == pytest.approx(nll, rel=1e-10)
+    np.testing.assert_allclose(fits[0].weights, fits[1].weights, atol=1e-10)
+
+
+def test_certificate_by_conjugate_gradients_when_the_bound_is_inconclusive(monkeypatch):
+    X, y = simulated(18, n=400, d=2, k=3)
+    a = ce.fit_cross_entropy(X, y)
+    monkeypatch.setattr(F._Objective, "hessian_lower_bound", lambda self, theta: 0.0)
+    b = ce.fit_cross_entropy(X, y)
+    assert b.converged
+    np.testing.assert_allclose(b.weights, a.weights, atol=1e-12)
+
+
 def test_conjugate_gradient_solver():
     rng = np.random.default_rng(5)
     A = rng.normal(size=(30, 30))

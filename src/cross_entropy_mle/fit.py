@@ -167,10 +167,11 @@ class _Objective:
         self.subsample = [Xs for Xs in sub if Xs.size]
         self.subsample_scale = n / sum(Xs.shape[0] for Xs in self.subsample)
 
-    def _map(self, fn):
-        if len(self.groups) == 1:
-            return [fn(self.groups[0])]
-        return list(_thread_pool(len(self.groups)).map(fn, self.groups))
+    def _map(self, fn, parts=None):
+        parts = self.groups if parts is None else parts
+        if len(parts) == 1:
+            return [fn(parts[0])]
+        return list(_thread_pool(os.getpid(), len(parts)).map(fn, parts))
 
     def value_and_grad(self, theta):
         T = np.reshape(theta, self.shape)
@@ -275,8 +276,7 @@ class _Objective:
                     H[j * p:(j + 1) * p, j * p:(j + 1) * p] += diag_blocks[j * p:(j + 1) * p]
                 return H
 
-            parts = list(_thread_pool(len(self.subsample)).map(partial_hessian, self.subsample))
-            factor = _cholesky(sum(parts) * self.subsample_scale)
+            factor = _cholesky(sum(self._map(partial_hessian, self.subsample)) * self.subsample_scale)
             if factor is not None:
                 return lambda v: linalg.cho_solve(factor, v, check_finite=False)
         q = self.probabilities(theta)
@@ -324,7 +324,8 @@ def _single_threaded_blas():
 
 
 @functools.cache
-def _thread_pool(n_threads):
+def _thread_pool(pid, n_threads):
+    """A pool of ``n_threads`` threads, one per process (a forked child gets its own)."""
     return ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="cross-entropy-fit")
 
 
