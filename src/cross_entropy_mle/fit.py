@@ -456,11 +456,17 @@ def fit_cross_entropy(X, y, n_classes=None, *, tol=1e-9, max_iter=200):
     .. math:: \hat\theta = \arg\min_\theta \sum_{i=1}^N H(h_i, q_\theta(x_i))
               = \arg\max_\theta \prod_{i=1}^N q_\theta(y_i \mid x_i)
 
-    Newton's method with a backtracking line search uses the analytic gradient; each Newton
-    system is solved by conjugate gradients with exact Hessian-vector products, preconditioned
-    by the exact Hessian of a subsample. The estimate is returned only when a final Newton step
-    (solved to a relative residual of 1e-10) certifies it; otherwise a linear program decides whether the MLE exists
-    (:class:`SeparationError` if not) or the optimiser merely stopped early
+    Newton's method with a backtracking line search uses the analytic gradient. The first step,
+    from the intercept-only MLE, is exact and in closed form; later Newton systems are solved
+    by conjugate gradients with exact Hessian-vector products, preconditioned by the exact
+    Hessian of a regular subsample, to an accuracy that tightens as the gradient shrinks.
+    Large data sets are processed in blocks of observations over the available cores.
+
+    The estimate is certified when the gradient tolerance is met and the Newton step there is
+    provably small: :math:`R \, \|H^{-1} g\| \le 0.1` with :math:`R = 2 \max_i \|(1, x_i)\|`,
+    shown either through a lower bound on the Hessian's smallest eigenvalue or by solving for
+    the step (relative residual 1e-10). Otherwise a linear program decides whether the MLE
+    exists (:class:`SeparationError` if not) or the optimiser merely stopped early
     (:class:`ConvergenceWarning` and ``converged=False``).
 
     Parameters
