@@ -9,6 +9,7 @@ another host, so the site reads the same offline, from a local server or straigh
 import importlib
 import inspect
 import pkgutil
+import re
 from pathlib import Path
 
 import cross_entropy_mle
@@ -28,9 +29,9 @@ extensions = [
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
-# A build with no executed notebook yet still renders the landing page and the API.
-if not any(Path(__file__).parent.glob("notebooks/*.ipynb")):
-    suppress_warnings = ["toc.empty_glob"]
+# A build with no executed notebook yet still renders the landing page (its notebook list is
+# replaced by a note, see _without_notebooks) and the API.
+HAVE_NOTEBOOKS = any(Path(__file__).parent.glob("notebooks/*.ipynb"))
 
 # --- MyST and notebooks ---------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
@@ -144,6 +145,18 @@ def _insert_api(app, docname, source):
         source[0] = source[0].replace(API_MARKER, api_markdown())
 
 
+NOTEBOOK_TOCTREE = re.compile(r"```\{toctree\}\n:caption: Notebooks\n.*?\n```\n", re.DOTALL)
+
+
+def _without_notebooks(app, docname, source):
+    if docname == "index" and not HAVE_NOTEBOOKS:
+        source[0], found = NOTEBOOK_TOCTREE.subn(
+            "*No notebook has been executed yet: `make` executes them and renders them here.*\n",
+            source[0])
+        if found != 1:
+            raise RuntimeError("index.md has no toctree captioned 'Notebooks'")
+
+
 def _copy_mathjax(app, exception):
     if exception is None and app.builder.format == "html":
         copy_mathjax(Path(app.outdir) / "_static" / "mathjax")
@@ -151,4 +164,5 @@ def _copy_mathjax(app, exception):
 
 def setup(app):
     app.connect("source-read", _insert_api)
+    app.connect("source-read", _without_notebooks)
     app.connect("build-finished", _copy_mathjax)

@@ -269,3 +269,13 @@ def test_api_page_documents_every_public_function(site):
     assert "cross_entropy_mle.losses.cross_entropy" in expected
     assert sorted(expected - documented) == []
     assert 'class="math' in html, "the docstrings' math did not reach the page"
+
+
+@pytest.mark.slow
+def test_site_without_notebooks_still_builds(tmp_path):
+    """Before any notebook has been executed, the landing page and the API still render."""
+    (tmp_path / "executed").mkdir()
+    out = build_site.build(tmp_path / "executed", tmp_path / "html")
+    assert "No notebook has been executed yet" in (out / "index.html").read_text()
+    assert (out / "api.html").is_file()
+    assert not (out / "notebooks").exists()
