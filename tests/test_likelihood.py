@@ -163,3 +163,10 @@ def test_log_likelihood_grid_label_out_of_range(data):
     X, y = data
     with pytest.raises(ValueError, match="y has label 2 but n_classes=2"):
         log_likelihood_grid(X, y, np.zeros((3, 2, 2)), np.zeros((3, 2)))
+
+
+@pytest.mark.parametrize("chunk_size", [0, -1, 1.5, True])
+def test_log_likelihood_grid_bad_chunk_size(data, chunk_size):
+    X, y = data
+    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+        log_likelihood_grid(X, y, np.zeros((2, 3, 2)), np.zeros((2, 3)), chunk_size=chunk_size)

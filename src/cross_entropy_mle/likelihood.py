@@ -42,6 +42,8 @@ def log_likelihood_grid(X, y, weights, bias, chunk_size=2048):
             f"weights must have shape (n_points, n_classes, n_features) = "
             f"({b.shape[0]}, {b.shape[1]}, {X.shape[1]}), got {W.shape}"
         )
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
     labels, _ = check_labels(y, b.shape[1])
     if labels.size != X.shape[0]:
         raise ValueError(f"X has {X.shape[0]} rows but y has {labels.size} labels")
