@@ -369,6 +369,14 @@ def test_class_without_observations(labels, n_classes, empty):
     assert f"class(es) {empty} have no observations" in msg
 
 
+@pytest.mark.parametrize("max_iter", [1, 3, 200])
+def test_separation_is_reported_however_early_the_optimiser_stops(max_iter):
+    # Never large weights passed off as an estimate, nor a mere convergence warning.
+    X, y = three_clusters(np.random.default_rng(4))
+    with pytest.raises(ce.SeparationError, match="^complete separation"):
+        ce.fit_cross_entropy(X, y, max_iter=max_iter)
+
+
 def test_separation_direction_none_for_overlapping_data():
     for seed, k in [(11, 2), (12, 3), (13, 5)]:
         X, y = simulated(seed, n=300, d=2, k=k)
