@@ -293,7 +293,7 @@ class PosteriorSample:
         return self.quantile([(1 - level) / 2, (1 + level) / 2]).T
 
 
-def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.2, n_adapt=2,
+def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.2, n_adapt=4,
                          target_ess=0.5):
     r"""The flat-prior posterior over the free parameters, by importance sampling.
 
