@@ -38,7 +38,9 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 nb_execution_mode = "off"  # the notebooks were executed by `make`; render their outputs as they are
 nb_merge_streams = True
-nb_output_stderr = "warn"  # a stderr output (a warning, a progress bar) fails the build under -W
+# Outputs are shown as the notebook has them, stderr included (marked as such); the browser
+# test (tests/test_html.py) rejects any page with a stderr, error or warning output.
+nb_output_stderr = "show"
 nb_ipywidgets_js = {}  # never load require.js and the widget manager from a CDN
 nb_render_markdown_format = "myst"
 

@@ -27,7 +27,7 @@ def _png():
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _executed_notebook(path, title="A small notebook", stderr=None):
+def _executed_notebook(path, title="A small notebook", stderr=None, markdown=""):
     """Write a notebook as nbclient would leave it: math, code, a printed line and a figure."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -38,7 +38,7 @@ def _executed_notebook(path, title="A small notebook", stderr=None):
     if stderr is not None:
         outputs.append(nbformat.v4.new_output("stream", name="stderr", text=stderr))
     nb.cells = [
-        nbformat.v4.new_markdown_cell(f"# {title}\n\nThe loss $-\\log q_{{y}}$ and\n\n$$\\sum_i x_i$$\n"),
+        nbformat.v4.new_markdown_cell(f"# {title}\n\nThe loss $-\\log q_{{y}}$ and\n\n$$\\sum_i x_i$$\n{markdown}"),
         nbformat.v4.new_code_cell("print('the answer is', 6 * 7)", execution_count=1, outputs=outputs),
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,7 +176,7 @@ def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
     notebooks = root / "executed"
     _executed_notebook(notebooks / "01_first.ipynb", "The first notebook")
-    _executed_notebook(notebooks / "02_second.ipynb", "The second notebook")
+    _executed_notebook(notebooks / "02_second.ipynb", "The second notebook", stderr="to stderr\n")
     return build_site.build(notebooks, root / "build" / "html")
 
 
@@ -216,17 +216,21 @@ def test_notebook_pages_in_numbered_order_with_outputs(site):
     assert "the answer is 42" in page
     images = re.findall(r'<img[^>]*src="([^"]+)"', page)
     assert images and all((site / "notebooks" / src).resolve().is_file() for src in images)
+    # stderr is rendered, marked with the class the browser test looks for
+    assert 'class="output stderr' not in page
+    assert re.search(r'class="output stderr[^"]*"[^>]*>.*?to stderr', (site / "notebooks" / "02_second.html")
+                     .read_text(), re.DOTALL)
 
 
 @pytest.mark.slow
-def test_stderr_output_fails_the_build_and_keeps_the_site(site, tmp_path):
-    """A notebook page with a warning in its output is refused; the previous site stays."""
+def test_sphinx_warning_fails_the_build_and_keeps_the_site(site, tmp_path):
+    """A page that makes Sphinx warn (here a reference to no label) is refused; the site stays."""
     notebooks = tmp_path / "executed"
     _executed_notebook(notebooks / "01_first.ipynb")
-    _executed_notebook(notebooks / "02_warns.ipynb", stderr="UserWarning: something is off\n")
+    broken = _executed_notebook(notebooks / "02_broken.ipynb", markdown="\nSee {ref}`no-such-label`.\n")
     before = _snapshot(site)
 
-    with pytest.raises(BuildError, match="02_warns"):
+    with pytest.raises(BuildError, match=re.escape(f"{broken}:")):  # named by its own path
         build_site.build(notebooks, site)
 
     assert _snapshot(site) == before

@@ -239,7 +239,8 @@ def test_page_in_browser(name, site, server, browser, screenshots):
         assert raw == [], f"raw TeX in the page's text: {raw}"
 
         assert "Traceback" not in page.inner_text("body")
-        assert page.locator(".output.stderr, .output.traceback").count() == 0, "stderr or error output"
+        bad = [t.strip()[:200] for t in page.locator(".output.stderr, .output.traceback").all_inner_texts()]
+        assert bad == [], f"stderr or error outputs: {bad}"
         for text in page.locator(".cell_output").all_inner_texts():
             assert "Warning" not in text, f"a warning in a cell output: {text[:300]}"
     finally:
