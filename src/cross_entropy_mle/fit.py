@@ -505,7 +505,7 @@ def fit_cross_entropy(X, y, n_classes=None, *, tol=1e-9, max_iter=200):
         obj = _Objective(Xt, labels, K)
         start = _intercept_only_start(obj, counts, gram)
         theta, nll, grad, n_iter, reached = _newton(obj, theta0.ravel(), tol, max_iter, start)
-        certified = reached and _newton_certificate(obj, theta, grad, Xt)
+        certified = reached and _newton_certificate(obj, theta, grad)
     if not certified:
         direction = separation_direction(X, labels, K)
         if direction is not None:
@@ -606,7 +606,7 @@ def _check_identifiable(Xt, labels, K):
     return gram
 
 
-def _newton_certificate(obj, theta, grad, Xt):
+def _newton_certificate(obj, theta, grad):
     """Whether ``R * ||H^{-1} g|| <= NEWTON_CERTIFICATE`` at ``theta``.
 
     First from the bound ``||H^{-1} g|| <= ||g|| / lambda`` with a lower bound ``lambda`` on the
