@@ -119,6 +119,19 @@ def test_unexecuted_notebook_is_refused(tmp_path):
     assert _snapshot(out) == before
 
 
+def test_corrupt_notebook_is_refused(tmp_path):
+    notebooks = tmp_path / "executed"
+    _executed_notebook(notebooks / "01_good.ipynb")
+    (notebooks / "02_cut.ipynb").write_text('{"cells": [')  # a write cut short
+    out = tmp_path / "html"
+    before = _previous_site(out)
+
+    with pytest.raises(BuildError, match="02_cut.ipynb is not a readable notebook"):
+        build_site.build(notebooks, out)
+
+    assert _snapshot(out) == before
+
+
 def test_command_line_reports_failure(tmp_path, capsys):
     docs = tmp_path / "docs"
     docs.mkdir()

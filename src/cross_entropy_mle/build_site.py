@@ -87,7 +87,10 @@ def copy_mathjax(dest):
 
 def _check_executed(path):
     """Refuse a notebook whose code cells were never run: its page would have no outputs."""
-    nb = nbformat.read(path, as_version=4)
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as err:  # invalid JSON or not a notebook: nbformat raises several kinds
+        raise BuildError(f"{path} is not a readable notebook: {err}") from None
     unrun = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.execution_count is None
              and c.source.strip()]
     if unrun:
