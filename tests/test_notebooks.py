@@ -22,8 +22,6 @@ by_stem = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBO
 SAVE_FIGURE = re.compile(r"""save_figure\((?:[^()]|\([^()]*\))*?,\s*(?<![fF])["']([^"'{}]+)["']\s*,?\s*\)""")
 #: A warning or a traceback in any text output.
 WARNING_TEXT = re.compile(r"\w*Warning\b|Traceback \(most recent call last\)")
-#: In stderr, also the sampler's and the optimiser's own complaints.
-STDERR_TEXT = re.compile(r"warn|error|exception|traceback|diverg|did not converge", re.IGNORECASE)
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # terminal colours in nbclient's tracebacks
 SEED_LINE = re.compile(r"^RANDOM_SEED\s*=\s*[\d_]+\s*(#.*)?$", re.MULTILINE)
 
@@ -121,13 +119,14 @@ def test_writes_every_figure_it_names(path, fast_build):
 
 @pytest.mark.slow
 @by_stem
-def test_outputs_have_no_warning_error_or_traceback(path, fast_build):
+def test_outputs_have_no_stderr_warning_error_or_traceback(path, fast_build):
     executed = fast_build.notebooks / path.name
     assert executed.is_file(), f"{path.name} was not executed: {_tail(fast_build.results[path.stem].stderr)}"
     problems = []
     for index, cell in enumerate(_read(executed).cells):
         for kind, text in _text_outputs(cell):
-            if kind == "error" or WARNING_TEXT.search(text) or (kind == "stderr" and STDERR_TEXT.search(text)):
+            # Nothing may reach stderr (warnings, sampler logs, progress bars): the HTML shows it.
+            if kind in ("error", "stderr") or WARNING_TEXT.search(text):
                 problems.append(f"cell {index} ({kind}): {text.strip()[:500]}")
     assert not problems, f"{path.name}:\n" + "\n".join(problems)
 
