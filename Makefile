@@ -54,8 +54,8 @@ build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) $(LOCK) | $(INSTALLED)
 
 html: build/html/index.html ## Render the executed notebooks and the API as a static site
 
-build/html/index.html: $(EXECUTED) $(wildcard docs/*) $(SRC) | $(INSTALLED)
-	@if [ -f docs/conf.py ]; then $(PY) -m cross_entropy_mle.build_site build/notebooks build/html; \
+build/html/index.html: $(EXECUTED) $(shell find docs -type f) $(SRC) $(LOCK) | $(INSTALLED)
+	@if [ -f docs/conf.py ]; then $(PY) -m cross_entropy_mle.build_site $(EXECUTED) build/html; \
 	else echo "docs/ has no conf.py yet: no HTML to render"; fi
 
 test: $(INSTALLED) ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser

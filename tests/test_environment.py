@@ -35,12 +35,16 @@ def pyproject_requirements(project):
 
 
 def conda_requirements(env):
-    """Name -> specifier of the conda packages (conda's ``name>=x`` is pip's syntax here)."""
+    """Name -> specifier of the packages, from conda-forge or from the ``pip:`` section.
+
+    conda's ``name>=x`` is pip's syntax here; the editable install of the project is skipped.
+    """
     out = {}
     for dep in env["dependencies"]:
-        if isinstance(dep, str):
-            req = Requirement(dep)
-            out[canonicalize_name(req.name)] = req.specifier
+        for entry in dep["pip"] if isinstance(dep, dict) else [dep]:
+            if entry != "-e .":
+                req = Requirement(entry)
+                out[canonicalize_name(req.name)] = req.specifier
     return out
 
 
@@ -59,7 +63,7 @@ def test_same_packages(pyproject, environment):
 def test_environment_channels_and_editable_install(environment):
     assert environment["channels"] == ["conda-forge", "nodefaults"]
     pip_sections = [d["pip"] for d in environment["dependencies"] if isinstance(d, dict)]
-    assert pip_sections == [["-e ."]]
+    assert len(pip_sections) == 1 and pip_sections[0][-1] == "-e ."
     assert "pip" in conda_requirements(environment)
 
 
