@@ -235,6 +235,7 @@ def test_hessian_lower_bound(objective):
         np.testing.assert_allclose(H, H.T, rtol=1e-10, atol=1e-10 * np.abs(H).max())
         lower = obj.hessian_lower_bound(theta)
         assert 0 < lower <= np.linalg.eigvalsh(H)[0] * (1 + 1e-10)
+        assert 0 < obj.hessian_lower_bound(theta, subsample=True) <= lower * (1 + 1e-10)
 
 
 def test_intercept_only_start_is_exact(objective):
@@ -270,7 +271,7 @@ def test_several_blocks_and_threads_give_the_same_fit(monkeypatch):
 def test_certificate_by_conjugate_gradients_when_the_bound_is_inconclusive(monkeypatch):
     X, y = simulated(18, n=400, d=2, k=3)
     a = ce.fit_cross_entropy(X, y)
-    monkeypatch.setattr(F._Objective, "hessian_lower_bound", lambda self, theta: 0.0)
+    monkeypatch.setattr(F._Objective, "hessian_lower_bound", lambda self, theta, subsample=False: 0.0)
     b = ce.fit_cross_entropy(X, y)
     assert b.converged
     np.testing.assert_allclose(b.weights, a.weights, atol=1e-12)
