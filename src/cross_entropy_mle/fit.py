@@ -11,16 +11,13 @@ estimate, and decides failures with a linear program (:func:`separation_directio
 """
 
 import contextlib
-import functools
-import os
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, optimize, sparse
 
-try:  # installed with scikit-learn; without it the fit runs in one thread
+try:  # installed with scikit-learn
     from threadpoolctl import threadpool_limits
 except ImportError:  # pragma: no cover
     threadpool_limits = None
@@ -132,9 +129,9 @@ class _Objective:
 
     ``theta`` is the packed vector of :func:`pack_params`. The design is held transposed,
     (p, N) with p = n_features + 1, and processed in blocks of observations small enough to stay
-    in cache, split between threads when several cores are available. Per block the free
-    classes' logits are a (K-1, n_block) array, so sums over classes run along contiguous rows;
-    the probabilities at the last evaluated ``theta`` are kept for Hessian-vector products.
+    in cache. Per block the free classes' logits are a (K-1, n_block) array, so sums over
+    classes run along contiguous rows; the probabilities at the last evaluated ``theta`` are
+    kept for Hessian-vector products.
 
     Class 0's logit is 0, so :math:`\sum_k e^{z_k} \ge 1` never underflows; when a bound on
     :math:`|z|` rules out overflow the logits are exponentiated without the max-shift.
@@ -157,32 +154,17 @@ class _Objective:
             flat = (yb[rows] - 1) * yb.size + rows  # index of z[y_i - 1, i] in the raveled block
             class_sums = (yb == free).astype(float) @ Xb.T
             self.blocks.append(_Block(sl, Xb, rows, flat, class_sums, self.row_norm[sl].max()))
-        threads = min(_available_cores(), len(self.blocks))
-        self.groups = [self.blocks[i::threads] for i in range(threads)]
         self._key = None
-        # A regular subsample of the observations for the preconditioner, split by thread.
+        # A regular subsample of the observations, (rows, p), for the preconditioner.
         n_par = (n_classes - 1) * p
         stride = max(1, n // max(PRECONDITIONER_ROWS_PER_PARAM * n_par, 2048))
-        sub = np.array_split(np.ascontiguousarray(XtT[:, ::stride].T), threads)
-        self.subsample = [Xs for Xs in sub if Xs.size]
-        self.subsample_scale = n / sum(Xs.shape[0] for Xs in self.subsample)
-
-    def _map(self, fn, parts=None):
-        parts = self.groups if parts is None else parts
-        if len(parts) == 1:
-            return [fn(parts[0])]
-        return list(_thread_pool(os.getpid(), len(parts)).map(fn, parts))
+        self.subsample = np.ascontiguousarray(XtT[:, ::stride].T)
 
     def value_and_grad(self, theta):
         T = np.reshape(theta, self.shape)
-        parts = self._map(lambda blocks: self._value_and_grad(T, blocks))
-        self._key = theta.tobytes()
-        return float(sum(v for v, _ in parts)), sum(g for _, g in parts).ravel()
-
-    def _value_and_grad(self, T, blocks):
         nll, grad = 0.0, np.zeros(self.shape)
         row_max = np.sqrt((T**2).sum(axis=1)).max() if T.size else 0.0
-        for b in blocks:
+        for b in self.blocks:
             z = T @ b.X
             z_obs = np.zeros(z.shape[1])
             z_obs[b.labelled] = z.ravel()[b.flat]
@@ -202,7 +184,8 @@ class _Objective:
             b.q = q
             grad += q @ b.X.T
             grad -= b.class_sums
-        return nll, grad
+        self._key = theta.tobytes()
+        return float(nll), grad.ravel()
 
     def _ensure(self, theta):
         if self._key != theta.tobytes():
@@ -211,16 +194,13 @@ class _Objective:
     def hessp(self, theta, v):
         self._ensure(theta)
         V = np.reshape(v, self.shape)
-        return sum(self._map(lambda blocks: self._hessp(V, blocks))).ravel()
-
-    def _hessp(self, V, blocks):
         out = np.zeros(self.shape)
-        for b in blocks:
+        for b in self.blocks:
             u = V @ b.X
             u *= b.q
             u -= b.q * u.sum(axis=0)
             out += u @ b.X.T
-        return out
+        return out.ravel()
 
     def probabilities(self, theta):
         """Free classes' probabilities at ``theta``, shape (K-1, N)."""
@@ -239,26 +219,18 @@ class _Objective:
         sum over the preconditioner's subsample is a valid (weaker) bound.
         """
         if subsample:
-            T = np.reshape(theta, self.shape)
-
-            def weighted_gram(Xs):
-                q = _free_probabilities(Xs @ T.T)
-                c = (1.0 - q.sum(axis=1)) * q.min(axis=1)
-                Y = Xs * np.sqrt(np.maximum(c, 0.0))[:, None]
-                return Y.T @ Y
-
-            return float(np.linalg.eigvalsh(sum(self._map(weighted_gram, self.subsample)))[0])
+            Xs = self.subsample
+            q = _free_probabilities(Xs @ np.reshape(theta, self.shape).T)
+            c = (1.0 - q.sum(axis=1)) * q.min(axis=1)
+            Y = Xs * np.sqrt(np.maximum(c, 0.0))[:, None]
+            return float(np.linalg.eigvalsh(Y.T @ Y)[0])
         self._ensure(theta)
-
-        def weighted_gram_blocks(blocks):
-            G = np.zeros((self.shape[1], self.shape[1]))
-            for b in blocks:
-                c = (1.0 - b.q.sum(axis=0)) * b.q.min(axis=0)
-                Y = b.X * np.sqrt(np.maximum(c, 0.0))
-                G += Y @ Y.T
-            return G
-
-        return float(np.linalg.eigvalsh(sum(self._map(weighted_gram_blocks)))[0])
+        G = np.zeros((self.shape[1], self.shape[1]))
+        for b in self.blocks:
+            c = (1.0 - b.q.sum(axis=0)) * b.q.min(axis=0)
+            Y = b.X * np.sqrt(np.maximum(c, 0.0))
+            G += Y @ Y.T
+        return float(np.linalg.eigvalsh(G)[0])
 
     def preconditioner(self, theta):
         r"""A function applying an approximate inverse Hessian at ``theta``.
@@ -274,18 +246,14 @@ class _Objective:
         k, p = self.shape
         n_par = k * p
         if n_par <= PRECONDITIONER_MAX_PARAMS:
-            T = np.reshape(theta, self.shape)
-
-            def partial_hessian(Xs):
-                q = _free_probabilities(Xs @ T.T)
-                M = np.einsum("ij,ik->ijk", q, Xs).reshape(Xs.shape[0], n_par)
-                H = -(M.T @ M)
-                diag_blocks = M.T @ Xs  # row block j: sum_i q_ij x_i x_i^T
-                for j in range(k):
-                    H[j * p:(j + 1) * p, j * p:(j + 1) * p] += diag_blocks[j * p:(j + 1) * p]
-                return H
-
-            factor = _cholesky(sum(self._map(partial_hessian, self.subsample)) * self.subsample_scale)
+            Xs = self.subsample
+            q = _free_probabilities(Xs @ np.reshape(theta, self.shape).T)
+            M = np.einsum("ij,ik->ijk", q, Xs).reshape(Xs.shape[0], n_par)
+            H = -(M.T @ M)
+            diag_blocks = M.T @ Xs  # row block j: sum_i q_ij x_i x_i^T
+            for j in range(k):
+                H[j * p:(j + 1) * p, j * p:(j + 1) * p] += diag_blocks[j * p:(j + 1) * p]
+            factor = _cholesky(H * (n / Xs.shape[0]))
             if factor is not None:
                 return lambda v: linalg.cho_solve(factor, v, check_finite=False)
         q = self.probabilities(theta)
@@ -312,30 +280,15 @@ class _Block:
     q: np.ndarray = None  # free classes' probabilities at the last evaluated theta
 
 
-def _available_cores():
-    if threadpool_limits is None:
-        return 1
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _single_threaded_blas():
-    """Limit BLAS to one thread while the objective runs its own threads over blocks of rows.
+    """Limit BLAS to one thread while the objective works through its blocks.
 
-    Many small multithreaded BLAS calls issued from several threads at once wait on each other
-    (badly so on a busy machine); one BLAS thread per block-thread avoids that.
+    Its many small matrix products gain nothing from BLAS threads, whose start-up and waiting
+    cost more than the products themselves (badly so on a busy machine).
     """
     if threadpool_limits is None:
         return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
-
-
-@functools.cache
-def _thread_pool(pid, n_threads):
-    """A pool of ``n_threads`` threads, one per process (a forked child gets its own)."""
-    return ThreadPoolExecutor(max_workers=n_threads, thread_name_prefix="cross-entropy-fit")
 
 
 def _free_probabilities(z):
@@ -477,7 +430,7 @@ def fit_cross_entropy(X, y, n_classes=None, *, tol=1e-9, max_iter=200):
     from the intercept-only MLE, is exact and in closed form; later Newton systems are solved
     by conjugate gradients with exact Hessian-vector products, preconditioned by the exact
     Hessian of a regular subsample, to an accuracy that tightens as the gradient shrinks.
-    Large data sets are processed in blocks of observations over the available cores.
+    Large data sets are processed in cache-sized blocks of observations.
 
     The estimate is certified when the gradient tolerance is met and the Newton step there is
     provably small: :math:`R \, \|H^{-1} g\| \le 0.1` with :math:`R = 2 \max_i \|(1, x_i)\|`,
