@@ -140,6 +140,14 @@ def test_capture_sampler_messages_collects_and_restores():
     assert (log.level, log.propagate, list(log.handlers)) == before
 
 
+@pytest.mark.parametrize("category", [DeprecationWarning, FutureWarning, PendingDeprecationWarning])
+def test_capture_sampler_messages_never_hides_deprecations(category):
+    with pytest.warns(category, match="old API"):
+        with capture_sampler_messages() as messages:
+            warnings.warn("old API", category)
+    assert messages == []
+
+
 def test_capture_sampler_messages_rejects_a_logger_object():
     with pytest.raises(TypeError, match="logger"):
         with capture_sampler_messages(logging.getLogger("pymc")):

@@ -10,17 +10,13 @@ supremum as the weights grow without bound. :func:`fit_cross_entropy` certifies 
 estimate, and decides failures with a linear program (:func:`separation_direction`).
 """
 
-import contextlib
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import linalg, optimize, sparse
 
-try:  # installed with scikit-learn
-    from threadpoolctl import threadpool_limits
-except ImportError:  # pragma: no cover
-    threadpool_limits = None
+from threadpoolctl import threadpool_limits
 
 from .losses import logits as _logits
 from .losses import softmax
@@ -286,8 +282,6 @@ def _single_threaded_blas():
     Its many small matrix products gain nothing from BLAS threads, whose start-up and waiting
     cost more than the products themselves (badly so on a busy machine).
     """
-    if threadpool_limits is None:
-        return contextlib.nullcontext()
     return threadpool_limits(limits=1, user_api="blas")
 
 

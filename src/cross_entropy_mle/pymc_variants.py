@@ -108,12 +108,17 @@ def zero_sum_model(X, y, prior="flat", n_classes=None):
     return model
 
 
+_NEVER_HIDDEN = (DeprecationWarning, PendingDeprecationWarning, FutureWarning)
+
+
 @contextlib.contextmanager
 def capture_sampler_messages(logger="pymc"):
     """Collect the log records and warnings emitted inside the ``with`` block.
 
     The records of ``logger`` (and its children) are kept out of the output and stored, as are
-    all warnings; the caller decides what to show.
+    the sampler's own warnings; the caller decides what to show. Deprecation and future warnings
+    are not the sampler's findings but problems of the code calling it: they are warned again
+    when the block ends, so they are never hidden.
 
     Parameters
     ----------
@@ -144,7 +149,11 @@ def capture_sampler_messages(logger="pymc"):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             yield messages
-        messages.extend(f"{w.category.__name__}: {w.message}" for w in caught)
+        for w in caught:
+            if issubclass(w.category, _NEVER_HIDDEN):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+            else:
+                messages.append(f"{w.category.__name__}: {w.message}")
     finally:
         log.handlers = old_handlers
         log.propagate = old_propagate
