@@ -197,6 +197,7 @@ def _replace(new, out, graveyard):
 
 
 def main(argv=None):
+    """Command line: ``python -m cross_entropy_mle.build_site NOTEBOOK... OUT_DIR``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("notebooks", nargs="+",
                         help="executed notebooks: a directory (e.g. build/notebooks) or .ipynb files")

@@ -62,6 +62,7 @@ def _failing_cell(nb):
 
 
 def main(argv=None):
+    """Command line: ``python -m cross_entropy_mle.run_notebook SRC OUT [--figures DIR] [--fast]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("src")
     parser.add_argument("out")
