@@ -5,9 +5,12 @@ import pytest
 
 from cross_entropy_mle.validate import (
     check_finite_array,
+    check_int,
     check_labels,
     check_n_classes,
+    check_positive,
     check_probabilities,
+    check_rng,
 )
 
 
@@ -151,3 +154,30 @@ class TestCheckProbabilities:
             check_probabilities(1.0, "q")
         with pytest.raises(ValueError, match="at least 2 classes"):
             check_probabilities([[1.0], [1.0]], "q")
+
+
+@pytest.mark.parametrize("value, expected", [(3, 3), (np.int64(0), 0)])
+def test_check_int_accepts_integers(value, expected):
+    assert check_int(value, "n", 0) == expected
+
+
+@pytest.mark.parametrize("value, error", [(True, TypeError), (2.0, TypeError), ("3", TypeError), (-1, ValueError)])
+def test_check_int_names_the_argument(value, error):
+    with pytest.raises(error, match="n_bins"):
+        check_int(value, "n_bins", 0)
+
+
+def test_check_positive():
+    assert check_positive(2, "sigma") == 2.0
+    assert check_positive(np.inf, "bias_sigma", allow_inf=True) == np.inf
+    for bad, error in [(0.0, ValueError), (-1.0, ValueError), (np.nan, ValueError),
+                       (np.inf, ValueError), (True, TypeError), ("1", TypeError)]:
+        with pytest.raises(error, match="sigma"):
+            check_positive(bad, "sigma")
+
+
+def test_check_rng():
+    rng = np.random.default_rng(0)
+    assert check_rng(rng) is rng
+    with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
+        check_rng(np.random.RandomState(0))

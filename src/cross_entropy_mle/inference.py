@@ -27,7 +27,7 @@ from scipy.special import logsumexp
 from .curvature import nll_hessian
 from .fit import ConvergenceWarning, FitResult, SeparationError, _design, fit_cross_entropy, pack_params
 from .losses import nll_grad
-from .validate import check_finite_array
+from .validate import check_finite_array, check_positive, check_rng
 
 __all__ = [
     "PosteriorSample",
@@ -154,8 +154,8 @@ def fit_l2(X, y, sigma, n_classes=None, *, bias_sigma=np.inf, parametrisation="p
         :math:`-\infty`).
     """
     Xt, labels, K = _design(X, y, n_classes)
-    sigma = _check_sd(sigma, "sigma", allow_inf=False)
-    bias_sigma = _check_sd(bias_sigma, "bias_sigma", allow_inf=True)
+    sigma = check_positive(sigma, "sigma", allow_inf=False)
+    bias_sigma = check_positive(bias_sigma, "bias_sigma", allow_inf=True)
     if parametrisation not in PARAMETRISATIONS:
         raise ValueError(f"parametrisation must be one of {PARAMETRISATIONS}, got {parametrisation!r}")
     empty = np.flatnonzero(np.bincount(labels, minlength=K) == 0)
@@ -230,7 +230,7 @@ def gradient_descent_path(X, y, n_classes=None, *, n_steps=1000, step_size=None,
     if step_size is None:
         step_size = 2.0 / np.linalg.eigvalsh(Xt.T @ Xt)[-1]
     else:
-        step_size = _check_sd(step_size, "step_size", allow_inf=False)
+        step_size = check_positive(step_size, "step_size", allow_inf=False)
     theta = np.zeros(n_par) if theta0 is None else check_finite_array(theta0, "theta0", ndim=1).copy()
     if theta.size != n_par:
         raise ValueError(f"theta0 must have {n_par} entries, got {theta.size}")
@@ -342,10 +342,9 @@ def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.
     """
     if isinstance(n_draws, bool) or not isinstance(n_draws, (int, np.integer)) or n_draws < 2:
         raise ValueError(f"n_draws must be an integer >= 2, got {n_draws!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    df = _check_sd(df, "df", allow_inf=False)
-    scale = _check_sd(scale, "scale", allow_inf=False)
+    check_rng(rng)
+    df = check_positive(df, "df", allow_inf=False)
+    scale = check_positive(scale, "scale", allow_inf=False)
     if isinstance(n_adapt, bool) or not isinstance(n_adapt, (int, np.integer)) or n_adapt < 0:
         raise ValueError(f"n_adapt must be a non-negative integer, got {n_adapt!r}")
     target_ess = _check_level(target_ess, "target_ess")
@@ -440,13 +439,3 @@ def _check_level(level, name="level"):
     if not (0 < level < 1):
         raise ValueError(f"{name} must be a number in (0, 1), got {level!r}")
     return float(level)
-
-
-def _check_sd(value, name, allow_inf):
-    """A positive real number (a standard deviation, a step size, ...) as a float."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
-    if np.isnan(value) or value <= 0 or (np.isinf(value) and not allow_inf):
-        kind = "positive number (inf allowed)" if allow_inf else "positive finite number"
-        raise ValueError(f"{name} must be a {kind}, got {value}")
-    return float(value)

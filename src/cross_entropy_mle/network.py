@@ -19,9 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .losses import softmax
-from .scoring import _check_int, _score_logits, fit_logits
+from .scoring import _score_logits, fit_logits
 from .simulate import sample_features
-from .validate import check_finite_array, check_labels
+from .validate import check_finite_array, check_int, check_labels, check_rng
 
 __all__ = [
     "Network",
@@ -146,9 +146,9 @@ def unpack_network(theta, n_features, n_hidden, n_classes):
     -------
     Network
     """
-    d = _check_int(n_features, "n_features", 1)
-    H = _check_int(n_hidden, "n_hidden", 1)
-    K = _check_int(n_classes, "n_classes", 2)
+    d = check_int(n_features, "n_features", 1)
+    H = check_int(n_hidden, "n_hidden", 1)
+    K = check_int(n_classes, "n_classes", 2)
     theta = check_finite_array(theta, "theta", ndim=1)
     n_par = H * (d + 1) + (K - 1) * (H + 1)
     if theta.size != n_par:
@@ -176,11 +176,10 @@ def random_network(n_features, n_hidden, n_classes, rng, scale=1.0):
     -------
     Network
     """
-    d = _check_int(n_features, "n_features", 1)
-    H = _check_int(n_hidden, "n_hidden", 1)
-    K = _check_int(n_classes, "n_classes", 2)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    d = check_int(n_features, "n_features", 1)
+    H = check_int(n_hidden, "n_hidden", 1)
+    K = check_int(n_classes, "n_classes", 2)
+    check_rng(rng)
     if not (np.isfinite(scale) and scale > 0):
         raise ValueError(f"scale must be a positive number, got {scale}")
     n_par = H * (d + 1) + (K - 1) * (H + 1)
@@ -255,8 +254,8 @@ def network_logit_fn(X, n_hidden, n_classes):
     """
     X = check_finite_array(X, "X", ndim=2)
     d = X.shape[1]
-    H = _check_int(n_hidden, "n_hidden", 1)
-    K = _check_int(n_classes, "n_classes", 2)
+    H = check_int(n_hidden, "n_hidden", 1)
+    K = check_int(n_classes, "n_classes", 2)
 
     def logit_fn(theta):
         net = unpack_network(theta, d, H, K)

@@ -25,7 +25,13 @@ from scipy.special import logsumexp
 
 from .fit import _design, fit_cross_entropy, pack_params, unpack_params
 from .losses import cross_entropy, logits, one_hot, softmax
-from .validate import check_finite_array, check_labels, check_probabilities
+from .validate import (
+    check_finite_array,
+    check_int,
+    check_labels,
+    check_positive,
+    check_probabilities,
+)
 
 __all__ = [
     "SCORES",
@@ -362,8 +368,8 @@ def fit_logits(logit_fn, theta0, y, n_classes=None, *, rule="log", prior_sd=None
         raise ValueError(f"rule must be one of {LOGIT_SCORES}, got {rule!r}")
     if method not in OPTIMIZERS:
         raise ValueError(f"method must be one of {OPTIMIZERS}, got {method!r}")
-    prior_precision = 0.0 if prior_sd is None else 1.0 / _check_positive(prior_sd, "prior_sd") ** 2
-    gtol = _check_positive(gtol, "gtol")
+    prior_precision = 0.0 if prior_sd is None else 1.0 / check_positive(prior_sd, "prior_sd") ** 2
+    gtol = check_positive(gtol, "gtol")
     for name, value in (("max_iter", max_iter), ("max_restarts", max_restarts)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
             raise ValueError(f"{name} must be a non-negative integer, got {value!r}")
@@ -431,7 +437,7 @@ def linear_logit_fn(X, n_classes):
     """
     X = check_finite_array(X, "X", ndim=2)
     Xt = np.column_stack([np.ones(X.shape[0]), X])
-    K = _check_int(n_classes, "n_classes", 2)
+    K = check_int(n_classes, "n_classes", 2)
     p = Xt.shape[1]
 
     def logit_fn(theta):
@@ -645,7 +651,7 @@ def reliability_curve(h, q, n_bins=10, strategy="uniform"):
     q = q.ravel()
     if not np.all((h == 0) | (h == 1)):
         raise ValueError("h must hold event indicators 0 or 1")
-    n_bins = _check_int(n_bins, "n_bins", 1)
+    n_bins = check_int(n_bins, "n_bins", 1)
     if strategy == "uniform":
         edges = np.linspace(0.0, 1.0, n_bins + 1)
     elif strategy == "quantile":
@@ -712,7 +718,7 @@ def population_cross_entropy(true_weights, true_bias, weights, bias, n_nodes=40)
     W = check_finite_array(weights, "weights", ndim=2)
     if Ws.shape != W.shape:
         raise ValueError(f"weights must have the shape of true_weights {Ws.shape}, got {W.shape}")
-    n_nodes = _check_int(n_nodes, "n_nodes", 1)
+    n_nodes = check_int(n_nodes, "n_nodes", 1)
     d = W.shape[1]
     if n_nodes**d > 10**6:
         raise ValueError(f"n_nodes ** n_features = {n_nodes}**{d} exceeds 10**6 quadrature points")
@@ -752,22 +758,6 @@ def _check_broadcast(p, q):
     except ValueError:
         raise ValueError(f"p and q must broadcast against each other, got shapes {p.shape} and "
                          f"{q.shape}") from None
-
-
-def _check_positive(value, name):
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a positive number, got {value!r}")
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
-    return float(value)
-
-
-def _check_int(value, name, minimum):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
 
 
 def _call_logit_fn(logit_fn, theta, shape, n_params):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .losses import logits, softmax
-from .validate import check_finite_array
+from .validate import check_finite_array, check_int, check_rng
 
 __all__ = ["SimulatedData", "sample_features", "simulate"]
 
@@ -59,10 +59,9 @@ def sample_features(n, n_features, rng, features="normal", means=None, scale=1.0
     -------
     ndarray of shape (n, n_features)
     """
-    n = _check_count(n, "n")
-    n_features = _check_count(n_features, "n_features", minimum=0)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    n = check_int(n, "n", 1)
+    n_features = check_int(n_features, "n_features", 0)
+    check_rng(rng)
     if features == "normal":
         return rng.standard_normal((n, n_features))
     if features == "mixture":
@@ -115,11 +114,3 @@ def simulate(n, weights, bias, rng, features="normal", means=None, scale=1.0):
     cdf[:, -1] = 1.0
     y = (rng.random((X.shape[0], 1)) > cdf).sum(axis=1).astype(np.int64)
     return SimulatedData(X, y, p)
-
-
-def _check_count(value, name, minimum=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)

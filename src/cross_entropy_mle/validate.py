@@ -8,9 +8,12 @@ import numpy as np
 
 __all__ = [
     "check_finite_array",
+    "check_int",
     "check_labels",
     "check_n_classes",
+    "check_positive",
     "check_probabilities",
+    "check_rng",
 ]
 
 
@@ -53,6 +56,35 @@ def check_finite_array(a, name, ndim=None, allow_empty=False):
         bad = "NaN" if np.isnan(arr).any() else "inf"
         raise ValueError(f"{name} contains {bad}; every value must be finite")
     return arr
+
+
+def check_int(value, name, minimum):
+    """Return ``value`` as an int after checking it is an integer (not a bool) >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def check_positive(value, name, allow_inf=False):
+    """Return ``value`` as a float after checking it is a positive real number.
+
+    ``allow_inf`` accepts ``+inf`` (for instance an infinite prior sd: no penalty).
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a positive number, got {type(value).__name__}")
+    if np.isnan(value) or value <= 0 or (np.isinf(value) and not allow_inf):
+        kind = "positive number (inf allowed)" if allow_inf else "positive finite number"
+        raise ValueError(f"{name} must be a {kind}, got {value}")
+    return float(value)
+
+
+def check_rng(rng, name="rng"):
+    """Return ``rng`` after checking it is a ``numpy.random.Generator``."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"{name} must be a numpy.random.Generator, got {type(rng).__name__}")
+    return rng
 
 
 def check_n_classes(n_classes, name="n_classes"):
