@@ -1,18 +1,24 @@
 """The MLE four ways: cross-entropy minimisation, PyMC's flat-prior MAP, scikit-learn, statsmodels.
 
-All four are reported in the pivot parametrisation (class 0's row of W and its bias are zero).
+All four are reported as :class:`~cross_entropy_mle.FitResult` in the pivot parametrisation
+(class 0's row of W and its bias are zero), with ``nll`` and ``grad_norm`` computed by the one
+objective, :class:`~cross_entropy_mle.objective.SoftmaxRegressionLoss`. scikit-learn,
+statsmodels and PyMC are imported on first use.
 """
 
 import numpy as np
-import pandas as pd
 
-from .fit import FitResult, _check_identifiable, _design, fit_cross_entropy, pack_params
-from .losses import nll_grad
+from .convergence import FitResult
+from .fit import fit_cross_entropy
+from .objective import SoftmaxRegression, SoftmaxRegressionLoss, pack_params
+from .separation import check_identifiable
+from .standardise import standardise
+from .validate import check_X_y
 
 __all__ = ["compare_estimates", "fit_sklearn", "fit_statsmodels"]
 
 
-def fit_sklearn(X, y, n_classes=None, tol=1e-4, max_iter=10_000):
+def fit_sklearn(X, y, n_classes=None, tol=1e-4, max_iter=10_000) -> FitResult:
     """Unpenalised multinomial ``LogisticRegression(C=np.inf)``, moved to the pivot parametrisation.
 
     scikit-learn fits all K rows (the symmetric parametrisation); subtracting row 0 from every
@@ -33,9 +39,8 @@ def fit_sklearn(X, y, n_classes=None, tol=1e-4, max_iter=10_000):
     """
     from sklearn.linear_model import LogisticRegression
 
-    Xt, labels, K = _design(X, y, n_classes)
-    _check_identifiable(Xt, labels, K)
-    X = Xt[:, 1:]
+    X, labels, K = check_X_y(X, y, n_classes)
+    check_identifiable(standardise(X)[0], labels, K)
     clf = LogisticRegression(C=np.inf, tol=tol, max_iter=max_iter)
     clf.fit(X, labels)
     coef, intercept = clf.coef_, clf.intercept_
@@ -47,7 +52,7 @@ def fit_sklearn(X, y, n_classes=None, tol=1e-4, max_iter=10_000):
     return _result(X, labels, weights, bias, n_iter, n_iter < max_iter, "scikit-learn")
 
 
-def fit_statsmodels(X, y, n_classes=None):
+def fit_statsmodels(X, y, n_classes=None) -> FitResult:
     """``statsmodels.api.MNLogit`` fitted by Newton's method (class 0 is its reference).
 
     Returns
@@ -56,14 +61,16 @@ def fit_statsmodels(X, y, n_classes=None):
     """
     import statsmodels.api as sm
 
-    Xt, labels, K = _design(X, y, n_classes)
-    _check_identifiable(Xt, labels, K)
+    X, labels, K = check_X_y(X, y, n_classes)
+    check_identifiable(standardise(X)[0], labels, K)
+    Xt = np.column_stack([np.ones(X.shape[0]), X])
     fit = sm.MNLogit(labels, Xt).fit(method="newton", disp=0, maxiter=200, tol=1e-12)
     params = np.asarray(fit.params).T  # (K-1, 1+d)
     weights = np.vstack([np.zeros((1, Xt.shape[1] - 1)), params[:, 1:]])
     bias = np.concatenate([[0.0], params[:, 0]])
     converged = bool(fit.mle_retvals["converged"])
-    return _result(Xt[:, 1:], labels, weights, bias, int(fit.mle_retvals["iterations"]), converged, "statsmodels")
+    n_iter = int(fit.mle_retvals["iterations"])
+    return _result(X, labels, weights, bias, n_iter, converged, "statsmodels")
 
 
 def compare_estimates(X, y, n_classes=None):
@@ -83,7 +90,9 @@ def compare_estimates(X, y, n_classes=None):
         absolute parameter difference from the cross-entropy fit). The fits themselves are in
         ``df.attrs["fits"]``.
     """
-    from .pymc_models import fit_map, softmax_regression_model
+    import pandas as pd
+
+    from .pymc.models import fit_map, softmax_regression_model
 
     reference = fit_cross_entropy(X, y, n_classes)
     K = reference.bias.size
@@ -110,6 +119,10 @@ def compare_estimates(X, y, n_classes=None):
 
 
 def _result(X, y, weights, bias, n_iter, converged, method):
-    nll, gW, gb = nll_grad(y, X, weights, bias)
-    grad_norm = float(np.linalg.norm(pack_params(gW, gb)))
-    return FitResult(weights, bias, nll, n_iter, converged, grad_norm, method)
+    """A reference's estimate as a FitResult; its own convergence flag is reported as it is."""
+    obj = SoftmaxRegressionLoss(X, y, bias.size)
+    nll, grad = obj.loss_gradient(pack_params(weights, bias))
+    grad_norm = np.max(np.abs(grad), initial=0.0) / y.size
+    status = "gradient" if converged else "max_iter"
+    return FitResult(SoftmaxRegression(weights, bias), nll, nll, n_iter, bool(converged),
+                     float(grad_norm), method, status)

@@ -8,13 +8,13 @@ themselves underflow for all but tiny data sets.
 
 import numpy as np
 
-from .losses import _log_softmax
-from .validate import check_finite_array, check_labels
+from .objective import SoftmaxRegressionLoss, to_pivot
+from .validate import check_finite_array, check_int
 
 __all__ = ["log_integral", "log_likelihood_grid"]
 
 
-def log_likelihood_grid(X, y, weights, bias, chunk_size=2048):
+def log_likelihood_grid(X, y, weights, bias, chunk_size=64):
     r"""Log-likelihood of a data set at many parameter values at once.
 
     .. math:: \log \mathcal{L}(\theta_m) = \sum_{i=1}^N \log \operatorname{softmax}(W_m x_i + b_m)_{y_i}
@@ -28,7 +28,7 @@ def log_likelihood_grid(X, y, weights, bias, chunk_size=2048):
     bias : array_like of shape (n_points, n_classes)
         b at each parameter value.
     chunk_size : int
-        Parameter values evaluated per batch (bounds memory at ``chunk_size * N * K`` floats).
+        Parameter values evaluated per batch (memory ``chunk_size * N * K`` floats).
 
     Returns
     -------
@@ -42,19 +42,11 @@ def log_likelihood_grid(X, y, weights, bias, chunk_size=2048):
             f"weights must have shape (n_points, n_classes, n_features) = "
             f"({b.shape[0]}, {b.shape[1]}, {X.shape[1]}), got {W.shape}"
         )
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
-        raise ValueError(f"chunk_size must be a positive integer, got {chunk_size!r}")
-    labels, _ = check_labels(y, b.shape[1])
-    if labels.size != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {labels.size} labels")
-    out = np.empty(b.shape[0])
-    rows = np.arange(labels.size)
-    for start in range(0, b.shape[0], chunk_size):
-        sl = slice(start, start + chunk_size)
-        z = np.einsum("nd,mkd->mnk", X, W[sl]) + b[sl, None, :]
-        log_q = _log_softmax(z, axis=2)
-        out[sl] = log_q[:, rows, labels].sum(axis=1)
-    return out
+    chunk_size = check_int(chunk_size, "chunk_size", 1)
+    obj = SoftmaxRegressionLoss(X, y, b.shape[1])
+    W, b = to_pivot(W, b)
+    thetas = np.concatenate([b[:, 1:, None], W[:, 1:, :]], axis=2).reshape(b.shape[0], -1)
+    return -obj.nll_many(thetas, chunk=chunk_size)
 
 
 def log_integral(log_values, *axes):

@@ -1,32 +1,44 @@
-r"""Cross entropy, the categorical likelihood, and their stable computation.
+r"""Losses and scoring rules: cross entropy, the categorical likelihood, Brier, and their kin.
 
-The model is softmax regression: for a feature vector :math:`x \in \mathbb{R}^d` the class
-probabilities are
-
-.. math:: q(y = k \mid x; W, b) = \operatorname{softmax}(W x + b)_k,
-          \qquad k = 0, \dots, K-1.
-
-Everything here is NumPy/SciPy only.
+A scoring rule :math:`S(q, y)` charges a forecast :math:`q` (a probability vector over K classes)
+when class :math:`y` occurs; lower is better here. The log score :math:`-\log q_y` is the cross
+entropy against a one-hot label and the negative log-likelihood of the categorical model. It and
+the Brier score :math:`\sum_k (q_k - 1[y = k])^2` are strictly proper; the absolute error is
+not. Arguments follow scikit-learn's order: the truth first, then the prediction. Everything
+here is NumPy/SciPy only; log-softmax is computed once, stably, in :func:`log_softmax`.
 """
 
 import numpy as np
-from scipy.special import logsumexp
+from numpy.typing import ArrayLike
+from scipy import special
 
 from .validate import check_finite_array, check_labels, check_probabilities
 
 __all__ = [
+    "LOGIT_SCORES",
+    "SCORES",
+    "absolute_score",
+    "brier_score",
     "categorical_log_pmf",
     "cross_entropy",
+    "entropy",
+    "expected_score",
+    "kl_divergence",
     "log_softmax",
-    "logits",
     "negative_log_likelihood",
-    "nll_grad",
     "one_hot",
+    "score_logits",
     "softmax",
 ]
 
+#: Names accepted by :func:`expected_score` (``"log"`` is the cross entropy).
+SCORES = ("log", "brier", "absolute")
 
-def log_softmax(logits):
+#: Names accepted by :func:`score_logits`.
+LOGIT_SCORES = ("log", "brier")
+
+
+def log_softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
     r"""Logarithm of the softmax along the last axis, computed stably.
 
     .. math:: \log \operatorname{softmax}(z)_k = z_k - \log \sum_j e^{z_j}
@@ -39,15 +51,17 @@ def log_softmax(logits):
     Parameters
     ----------
     logits : array_like of shape (..., n_classes)
+    axis : int, default -1
+        The axis over classes.
 
     Returns
     -------
-    ndarray of shape (..., n_classes)
+    ndarray of the shape of ``logits``
     """
     z = check_finite_array(logits, "logits")
     if z.ndim == 0:
-        raise ValueError("logits must have a last axis over classes, got a scalar")
-    return _log_softmax(z, axis=-1)
+        raise ValueError("logits must have an axis over classes, got a scalar")
+    return _log_softmax(z, axis=axis)
 
 
 def _log_softmax(z, axis):
@@ -108,16 +122,18 @@ def categorical_log_pmf(y, log_p):
     -------
     ndarray of shape (n_samples,)
     """
-    lp = np.asarray(log_p, dtype=np.float64) if _is_real(log_p) else None
-    if lp is None:
+    if not _is_real(log_p):
         raise TypeError(f"log_p must hold real numbers, got dtype {np.asarray(log_p).dtype}")
+    lp = np.asarray(log_p, dtype=np.float64)
     if lp.ndim not in (1, 2):
-        raise ValueError(f"log_p must have shape (n_samples, n_classes) or (n_classes,), got {lp.shape}")
+        raise ValueError(
+            f"log_p must have shape (n_samples, n_classes) or (n_classes,), got {lp.shape}"
+        )
     if np.isnan(lp).any() or (lp == np.inf).any():
         raise ValueError("log_p contains NaN or +inf; log-probabilities must be <= 0")
     if (lp > 1e-12).any():
         raise ValueError(f"log_p has positive values (max {lp.max():.3g}); log-probabilities are <= 0")
-    total = logsumexp(lp, axis=-1)
+    total = special.logsumexp(lp, axis=-1)
     if np.max(np.abs(total)) > 1e-8:
         raise ValueError("log_p rows must be normalised: exp(log_p) must sum to 1 along the last axis")
     labels, _ = check_labels(y, lp.shape[-1])
@@ -159,7 +175,7 @@ def cross_entropy(h, q):
     return terms.sum(axis=-1)
 
 
-def negative_log_likelihood(y, logits):
+def negative_log_likelihood(y: ArrayLike, logits: ArrayLike) -> float:
     r"""Summed negative log-likelihood of labels under softmax probabilities.
 
     .. math:: \operatorname{NLL} = -\sum_{i=1}^{N} \log \operatorname{softmax}(z_i)_{y_i}
@@ -176,67 +192,183 @@ def negative_log_likelihood(y, logits):
     float
         The sum over samples (not the mean).
     """
-    z = check_finite_array(logits, "logits", ndim=2)
-    labels, _ = check_labels(y, z.shape[1])
-    if labels.size != z.shape[0]:
-        raise ValueError(f"y has {labels.size} samples but logits has {z.shape[0]} rows")
-    log_q = _log_softmax(z, axis=1)
-    return float(-log_q[np.arange(labels.size), labels].sum())
+    return score_logits(y, logits, "log")[0]
 
 
-def logits(X, weights, bias):
-    r"""Class logits :math:`z_i = W x_i + b` of a softmax-regression model.
+def score_logits(y: ArrayLike, logits: ArrayLike, rule: str = "log") -> tuple[float, np.ndarray]:
+    r"""Summed score of softmax probabilities and its gradient with respect to the logits.
 
-    Parameters
-    ----------
-    X : array_like of shape (n_samples, n_features)
-    weights : array_like of shape (n_classes, n_features)
-    bias : array_like of shape (n_classes,)
+    With :math:`q_i = \operatorname{softmax}(z_i)`, :math:`h_i` the one-hot label and
+    :math:`r_i = q_i - h_i`:
 
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-    """
-    X = check_finite_array(X, "X", ndim=2)
-    W = check_finite_array(weights, "weights", ndim=2, allow_empty=True)
-    b = check_finite_array(bias, "bias", ndim=1)
-    if W.shape != (b.size, X.shape[1]):
-        raise ValueError(
-            f"weights must have shape (n_classes, n_features) = ({b.size}, {X.shape[1]}), "
-            f"got {W.shape}"
-        )
-    return X @ W.T + b
+    .. math::
+        \text{log:}\quad L = -\sum_i \log q_{i y_i}, \qquad
+        \frac{\partial L}{\partial z_{ij}} = q_{ij} - h_{ij}
 
-
-def nll_grad(y, X, weights, bias):
-    r"""Summed NLL of softmax regression and its gradient with respect to ``weights`` and ``bias``.
-
-    .. math:: \nabla_{W_k} \operatorname{NLL} = \sum_i (q_{ik} - h_{ik})\, x_i, \qquad
-              \nabla_{b_k} \operatorname{NLL} = \sum_i (q_{ik} - h_{ik})
+        \text{brier:}\quad L = \sum_i \|r_i\|^2, \qquad
+        \frac{\partial L}{\partial z_{ij}} = 2\, q_{ij} \big(r_{ij} - r_i^\top q_i\big)
 
     Parameters
     ----------
     y : array_like of int, shape (n_samples,)
-    X : array_like of shape (n_samples, n_features)
-    weights : array_like of shape (n_classes, n_features)
-    bias : array_like of shape (n_classes,)
+    logits : array_like of shape (n_samples, n_classes)
+    rule : {"log", "brier"}
 
     Returns
     -------
-    nll : float
-        Summed negative log-likelihood.
-    grad_weights : ndarray of shape (n_classes, n_features)
-    grad_bias : ndarray of shape (n_classes,)
+    value : float
+        The score summed over samples.
+    grad : ndarray of shape (n_samples, n_classes)
+        Its gradient with respect to ``logits``.
     """
-    z = logits(X, weights, bias)
+    z = check_finite_array(logits, "logits", ndim=2)
     labels, _ = check_labels(y, z.shape[1])
     if labels.size != z.shape[0]:
-        raise ValueError(f"y has {labels.size} samples but X has {z.shape[0]} rows")
+        raise ValueError(f"y has {labels.size} samples but logits has {z.shape[0]} rows")
+    if rule not in LOGIT_SCORES:
+        raise ValueError(f"rule must be one of {LOGIT_SCORES}, got {rule!r}")
+    rows = np.arange(labels.size)
     log_q = _log_softmax(z, axis=1)
-    resid = np.exp(log_q)
-    resid[np.arange(labels.size), labels] -= 1.0
-    X = np.asarray(X, dtype=np.float64)
-    return float(-log_q[np.arange(labels.size), labels].sum()), resid.T @ X, resid.sum(axis=0)
+    q = np.exp(log_q)
+    r = q.copy()
+    r[rows, labels] -= 1.0
+    if rule == "log":
+        return float(-log_q[rows, labels].sum()), r
+    grad = 2.0 * q * (r - (r * q).sum(axis=1, keepdims=True))
+    return float((r**2).sum()), grad
+
+
+def brier_score(h: ArrayLike, q: ArrayLike) -> np.ndarray:
+    r"""Brier score of probability forecasts, one value per sample.
+
+    .. math:: B(h, q) = \sum_{k=0}^{K-1} (q_k - h_k)^2
+
+    With one-hot ``h`` (the observed class) it lies in :math:`[0, 2]`. For K = 2 this is twice
+    scikit-learn's binary ``brier_score_loss``, which scores only the positive class.
+
+    Parameters
+    ----------
+    h : array_like of shape (n_samples, n_classes)
+        Target probability rows (one-hot labels, see :func:`one_hot`).
+    q : array_like of shape (n_samples, n_classes)
+        Forecast probability rows.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+        Per-sample score (not summed, not averaged).
+    """
+    h, q = _pair(h, q)
+    return ((q - h) ** 2).sum(axis=-1)
+
+
+def absolute_score(h: ArrayLike, q: ArrayLike) -> np.ndarray:
+    r"""Absolute-error score of probability forecasts, one value per sample (not proper).
+
+    .. math:: A(h, q) = \sum_{k=0}^{K-1} |q_k - h_k|
+
+    For one-hot ``h`` with observed class :math:`y` this is :math:`2 (1 - q_y)`, affine in
+    :math:`q_y`: its expectation :math:`2 (1 - p^\top q)` is minimised by putting all mass on the
+    most probable class, not at :math:`q = p`.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,)
+    """
+    h, q = _pair(h, q)
+    return np.abs(q - h).sum(axis=-1)
+
+
+def entropy(p: ArrayLike) -> np.ndarray:
+    r"""Shannon entropy of probability rows in nats, :math:`-\sum_k p_k \log p_k` (``scipy.special.entr``).
+
+    Parameters
+    ----------
+    p : array_like of shape (..., n_classes)
+
+    Returns
+    -------
+    ndarray of shape (...)
+    """
+    return special.entr(check_probabilities(p, "p")).sum(axis=-1)
+
+
+def kl_divergence(p: ArrayLike, q: ArrayLike) -> np.ndarray:
+    r"""Kullback-Leibler divergence :math:`\sum_k p_k \log(p_k / q_k)` (``scipy.special.rel_entr``).
+
+    :math:`0 \log(0 / q) = 0`, and :math:`+\infty` where :math:`p_k > 0 = q_k`.
+
+    Parameters
+    ----------
+    p : array_like of shape (..., n_classes)
+        Reference ("true") distribution.
+    q : array_like of shape (..., n_classes)
+        Approximating distribution; broadcast against ``p``.
+
+    Returns
+    -------
+    ndarray of shape (...)
+    """
+    p = check_probabilities(p, "p")
+    q = check_probabilities(q, "q")
+    _check_broadcast(p, q)
+    return special.rel_entr(p, q).sum(axis=-1)
+
+
+def expected_score(p: ArrayLike, q: ArrayLike, rule: str) -> np.ndarray:
+    r"""Expected score of the forecast ``q`` when outcomes are drawn from ``p``.
+
+    .. math:: \bar S(p, q) = \sum_{y=0}^{K-1} p_y\, S(q, e_y)
+
+    where :math:`e_y` is the one-hot vector of class :math:`y`. The rule is *proper* when
+    :math:`\bar S(p, \cdot)` is minimised at :math:`q = p`. Outcomes of probability 0 cost
+    nothing, whatever their score.
+
+    Parameters
+    ----------
+    p : array_like of shape (..., n_classes)
+        True outcome probabilities.
+    q : array_like of shape (..., n_classes)
+        Forecasts; ``p`` and ``q`` broadcast against each other.
+    rule : {"log", "brier", "absolute"}
+
+    Returns
+    -------
+    ndarray of shape ``broadcast(p, q).shape[:-1]``
+    """
+    if rule not in SCORES:
+        raise ValueError(f"rule must be one of {SCORES}, got {rule!r}")
+    p = check_probabilities(p, "p")
+    q = check_probabilities(q, "q")
+    shape = _check_broadcast(p, q)
+    K = shape[-1]
+    qb = np.broadcast_to(q, shape).reshape(-1, K)
+    pb = np.broadcast_to(p, shape).reshape(-1, K)
+    score = {"log": cross_entropy, "brier": brier_score, "absolute": absolute_score}[rule]
+    total = np.zeros(qb.shape[0])
+    for y in range(K):
+        e_y = np.zeros_like(qb)
+        e_y[:, y] = 1.0
+        s = score(e_y, qb)
+        with np.errstate(invalid="ignore"):
+            total += np.where(pb[:, y] > 0, pb[:, y] * s, 0.0)
+    return total.reshape(shape[:-1])
+
+
+def _pair(h, q):
+    h = check_probabilities(h, "h")
+    q = check_probabilities(q, "q")
+    if h.shape != q.shape:
+        raise ValueError(f"h and q must have the same shape, got {h.shape} and {q.shape}")
+    return h, q
+
+
+def _check_broadcast(p, q):
+    try:
+        return np.broadcast_shapes(p.shape, q.shape)
+    except ValueError:
+        raise ValueError(f"p and q must broadcast against each other, got shapes {p.shape} and "
+                         f"{q.shape}") from None
 
 
 def _is_real(a):

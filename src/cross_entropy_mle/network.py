@@ -17,15 +17,17 @@ import itertools
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from .losses import softmax
-from .scoring import _score_logits, fit_logits
-from .simulate import sample_features
-from .validate import check_finite_array, check_int, check_labels, check_rng
+from .convergence import FitResult, fit_result
+from .fit import minimise_score
+from .losses import score_logits, softmax
+from .simulate import SimulatedData, sample_features
+from .validate import check_finite_array, check_int, check_positive, check_rng, check_X_y
 
 __all__ = [
     "Network",
-    "NetworkFit",
+    "check_network",
     "canonical_network",
     "fit_network",
     "flip_hidden",
@@ -98,29 +100,6 @@ class Network:
         return softmax(network_logits(X, self))
 
 
-@dataclass(frozen=True)
-class NetworkFit:
-    """A fitted network and how the optimiser ended.
-
-    Attributes
-    ----------
-    network : Network
-    nll : float
-        Summed negative log-likelihood (summed cross entropy) at the estimate.
-    loss : float
-        The minimised objective: ``nll`` plus the prior penalty, if any.
-    grad_norm : float
-        Largest absolute gradient entry of ``loss / n_samples``.
-    n_iter : int
-    """
-
-    network: Network
-    nll: float
-    loss: float
-    grad_norm: float
-    n_iter: int
-
-
 def pack_network(net):
     """Flatten a :class:`Network` into one parameter vector.
 
@@ -129,7 +108,7 @@ def pack_network(net):
     ndarray of shape (n_hidden * (n_features + 1) + (n_classes - 1) * (n_hidden + 1),)
         ``[A.ravel(), a, V[1:].ravel(), c[1:]]``.
     """
-    _check_network(net)
+    check_network(net)
     return np.concatenate([net.hidden_weights.ravel(), net.hidden_bias,
                            net.output_weights[1:].ravel(), net.output_bias[1:]])
 
@@ -180,8 +159,7 @@ def random_network(n_features, n_hidden, n_classes, rng, scale=1.0):
     H = check_int(n_hidden, "n_hidden", 1)
     K = check_int(n_classes, "n_classes", 2)
     check_rng(rng)
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive number, got {scale}")
+    scale = check_positive(scale, "scale")
     n_par = H * (d + 1) + (K - 1) * (H + 1)
     return unpack_network(scale * rng.standard_normal(n_par), d, H, K)
 
@@ -229,17 +207,15 @@ def network_nll_grad(X, y, net):
         The gradient, with the same shapes as ``net``.
     """
     X = _check_X(X, net)
-    labels, _ = check_labels(y, net.n_classes)
-    if labels.size != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {labels.size} labels")
+    X, labels, _ = check_X_y(X, y, net.n_classes)
     S = np.tanh(X @ net.hidden_weights.T + net.hidden_bias)
-    nll, G = _score_logits(labels, S @ net.output_weights.T + net.output_bias, "log")
+    nll, G = score_logits(labels, S @ net.output_weights.T + net.output_bias, "log")
     gA, ga, gV, gc = _backprop(X, S, net.output_weights, G)
     return nll, Network(gA, ga, gV, gc)
 
 
 def network_logit_fn(X, n_hidden, n_classes):
-    """The network's logit function on packed parameters, for :func:`~cross_entropy_mle.fit_logits`.
+    """The network's logit function on packed parameters, for :func:`~cross_entropy_mle.minimise_score`.
 
     Parameters
     ----------
@@ -271,16 +247,17 @@ def network_logit_fn(X, n_hidden, n_classes):
     return logit_fn
 
 
-def fit_network(X, y, init, *, prior_sd=None, gtol=1e-6, max_iter=5000):
+def fit_network(X: ArrayLike, y: ArrayLike, init: Network, *, prior_sd: float | None = None,
+                gtol: float = 1e-6, max_iter: int = 5000) -> FitResult:
     r"""Fit the network by minimising the summed cross entropy from a given start.
 
     .. math:: \hat\theta = \arg\min_\theta \sum_i -\log q(y_i \mid x_i; \theta)
               \;\Big[ + \frac{\|\theta\|^2}{2\sigma^2} \Big]
 
-    A local minimiser only (BFGS from ``init``, see :func:`~cross_entropy_mle.fit_logits`): the
-    objective is not convex, and besides the :math:`H!\,2^H` symmetric copies of each minimum
-    there can be genuinely different local minima. With ``prior_sd`` the result is the MAP under
-    independent :math:`\mathcal{N}(0, \sigma^2)` priors.
+    A local minimiser only (BFGS from ``init``, see :func:`~cross_entropy_mle.minimise_score`):
+    the objective is not convex, and each minimum has :math:`H!\,2^H` symmetric copies. With
+    ``prior_sd`` the result is the MAP under independent :math:`\mathcal{N}(0, \sigma^2)`
+    priors on every parameter.
 
     Parameters
     ----------
@@ -290,27 +267,22 @@ def fit_network(X, y, init, *, prior_sd=None, gtol=1e-6, max_iter=5000):
         Starting point; fixes the number of hidden units and classes.
     prior_sd : float, optional
     gtol : float
-        Gradient tolerance on the mean objective.
+        Tolerance on the largest gradient entry of the mean objective.
     max_iter : int
 
     Returns
     -------
-    NetworkFit
-
-    Raises
-    ------
-    ConvergenceError
-        The optimiser did not reach a stationary point.
+    FitResult
+        ``model`` the fitted :class:`Network`, ``method="network"``.
     """
-    _check_network(init, "init")
+    check_network(init, "init")
     X = _check_X(X, init)
-    labels, K = check_labels(y, init.n_classes)
-    if labels.size != X.shape[0]:
-        raise ValueError(f"X has {X.shape[0]} rows but y has {labels.size} labels")
-    fit = fit_logits(network_logit_fn(X, init.n_hidden, K), pack_network(init), labels, K,
-                     rule="log", prior_sd=prior_sd, gtol=gtol, max_iter=max_iter)
-    net = unpack_network(fit.theta, init.n_features, init.n_hidden, K)
-    return NetworkFit(net, fit.nll, fit.loss, fit.grad_norm, fit.n_iter)
+    X, labels, K = check_X_y(X, y, init.n_classes)
+    theta, nll, value, n_iter, status, grad_norm = minimise_score(
+        network_logit_fn(X, init.n_hidden, K), pack_network(init), labels, K, rule="log",
+        prior_sd=prior_sd, gtol=gtol, max_iter=max_iter)
+    net = unpack_network(theta, init.n_features, init.n_hidden, K)
+    return fit_result(net, nll, value, n_iter, status, grad_norm, "network")
 
 
 def simulate_network(n, net, rng, features="normal", means=None, scale=1.0):
@@ -332,9 +304,7 @@ def simulate_network(n, net, rng, features="normal", means=None, scale=1.0):
     SimulatedData
         ``X`` (n, n_features), ``y`` (n,) and the true ``probabilities`` (n, n_classes).
     """
-    from .simulate import SimulatedData
-
-    _check_network(net)
+    check_network(net)
     X = sample_features(n, net.n_features, rng, features, means, scale)
     p = net.predict_proba(X)
     cdf = np.cumsum(p, axis=1)
@@ -365,7 +335,7 @@ def permute_hidden(net, perm):
     -------
     Network
     """
-    _check_network(net)
+    check_network(net)
     perm = np.asarray(perm)
     H = net.n_hidden
     if perm.shape != (H,) or not np.issubdtype(perm.dtype, np.integer) or \
@@ -391,7 +361,7 @@ def flip_hidden(net, signs):
     -------
     Network
     """
-    _check_network(net)
+    check_network(net)
     s = np.asarray(signs)
     if s.shape != (net.n_hidden,) or not np.all(np.isin(s, (-1, 1))):
         raise ValueError(f"signs must hold {net.n_hidden} entries of +1 or -1, got {s.tolist()}")
@@ -412,7 +382,7 @@ def symmetric_networks(net):
     list of Network
         The identity first; every entry has the same logits as ``net``.
     """
-    _check_network(net)
+    check_network(net)
     H = net.n_hidden
     out = []
     for perm in itertools.permutations(range(H)):
@@ -443,7 +413,7 @@ def canonical_network(net, sort_key=None):
     -------
     Network
     """
-    _check_network(net)
+    check_network(net)
     v1 = net.output_weights[1]
     flipped = flip_hidden(net, np.where(v1 < 0, -1, 1))
     if sort_key is None:
@@ -473,13 +443,15 @@ def _backprop(X, S, V, G):
     return delta.T @ X, delta.sum(axis=0), gV, gc
 
 
-def _check_network(net, name="net"):
+def check_network(net, name: str = "net") -> Network:
+    """Return ``net`` after checking it is a :class:`Network`; ``name`` is used in the error."""
     if not isinstance(net, Network):
         raise TypeError(f"{name} must be a Network, got {type(net).__name__}")
+    return net
 
 
 def _check_X(X, net):
-    _check_network(net)
+    check_network(net)
     X = check_finite_array(X, "X", ndim=2)
     if X.shape[1] != net.n_features:
         raise ValueError(f"X has {X.shape[1]} features but the network expects {net.n_features}")

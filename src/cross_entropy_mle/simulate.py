@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .losses import logits, softmax
+from .losses import softmax
+from .objective import linear_predictor
 from .validate import check_finite_array, check_int, check_rng
 
 __all__ = ["SimulatedData", "sample_features", "simulate"]
@@ -108,7 +109,7 @@ def simulate(n, weights, bias, rng, features="normal", means=None, scale=1.0):
     if W.shape[0] != b.size:
         raise ValueError(f"weights has {W.shape[0]} rows but bias has {b.size} classes")
     X = sample_features(n, W.shape[1], rng, features, means, scale)
-    p = softmax(logits(X, W, b))
+    p = softmax(linear_predictor(X, W, b))
     # Inverse-CDF draw of one categorical per row; the last edge is 1 by construction.
     cdf = np.cumsum(p, axis=1)
     cdf[:, -1] = 1.0

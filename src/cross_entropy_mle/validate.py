@@ -7,9 +7,11 @@ Every public entry point validates its arguments here, so that bad input raises 
 import numpy as np
 
 __all__ = [
+    "check_X_y",
     "check_finite_array",
     "check_int",
     "check_labels",
+    "check_level",
     "check_n_classes",
     "check_positive",
     "check_probabilities",
@@ -163,3 +165,37 @@ def check_probabilities(p, name, atol=1e-8):
     if worst > atol:
         raise ValueError(f"{name} rows must sum to 1; the worst row is off by {worst:.3g}")
     return arr
+
+
+def check_X_y(X, y, n_classes=None):
+    """Return checked features, integer labels and the number of classes of a data set.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+        Finite real features; ``n_features`` may be 0.
+    y : array_like of int, shape (n_samples,)
+        Labels in ``0..n_classes-1``.
+    n_classes : int, optional
+        K; defaults to ``max(y) + 1`` (and at least 2).
+
+    Returns
+    -------
+    X : ndarray of float64, shape (n_samples, n_features)
+    y : ndarray of int64, shape (n_samples,)
+    n_classes : int
+    """
+    X = check_finite_array(X, "X", ndim=2)
+    labels, K = check_labels(y, n_classes)
+    if labels.size != X.shape[0]:
+        raise ValueError(f"X has {X.shape[0]} rows but y has {labels.size} labels")
+    return X, labels, K
+
+
+def check_level(level, name="level"):
+    """Return ``level`` as a float after checking it is a number strictly between 0 and 1."""
+    if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a number in (0, 1), got {type(level).__name__}")
+    if not (0 < level < 1):
+        raise ValueError(f"{name} must be a number in (0, 1), got {level!r}")
+    return float(level)
