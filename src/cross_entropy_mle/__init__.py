@@ -14,6 +14,7 @@ The modules, from the bottom up (each imports only those above it):
 ``likelihood``   the likelihood on a grid of θ and its integral
 ``calibration``  reliability curves and population cross entropy
 ``network``      a one-hidden-layer network fitted by the same loss
+``symmetry``     the network's relabelling and sign-flip symmetries
 ``simulate``     the generative process
 ``plotting``, ``config``  figures and run settings of the notebooks
 ``compare``      the MLE by scikit-learn, statsmodels and PyMC
@@ -51,22 +52,19 @@ from .losses import (
 )
 from .network import (
     Network,
-    canonical_network,
     fit_network,
-    flip_hidden,
     network_logit_fn,
     network_logits,
     network_nll_grad,
     pack_network,
-    permute_hidden,
     random_network,
     simulate_network,
-    symmetric_networks,
     unpack_network,
 )
 from .objective import SoftmaxRegression, SoftmaxRegressionLoss, linear_predictor, pack_params, to_pivot, unpack_params
 from .separation import SeparationError, separation_direction
 from .simulate import SimulatedData, sample_features, simulate
+from .symmetry import canonical_network, flip_hidden, permute_hidden, symmetric_networks
 
 __version__ = "0.2.0"
 
