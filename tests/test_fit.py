@@ -372,3 +372,97 @@ def test_minimise_score_validates_the_logit_function():
         ce.minimise_score(lambda t: t, np.zeros(2), [0, 1])
     with pytest.raises(TypeError, match="logit_fn must be callable"):
         ce.minimise_score(3, np.zeros(2), [0, 1])
+
+
+@pytest.mark.parametrize("sigma", [0.2, 1.0, 5.0])
+def test_fit_l2_binary_is_scikit_learns_logistic_regression(sigma):
+    # For K = 2 scikit-learn keeps one row, the pivot one: C = sigma^2 is the same prior.
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = simulated(30, n=300, d=2, k=2)
+    fit = ce.fit_l2(X, y, sigma)
+    clf = LogisticRegression(C=sigma**2, tol=1e-12, max_iter=10_000).fit(X, y)
+    assert fit.method == "l2-pivot"
+    np.testing.assert_allclose(fit.weights[1], clf.coef_[0], atol=1e-6)
+    np.testing.assert_allclose(fit.bias[1], clf.intercept_[0], atol=1e-6)
+
+
+def test_pivot_and_symmetric_penalties_differ_for_three_classes():
+    X, y = simulated(31, n=300, d=2, k=3)
+    a = ce.fit_l2(X, y, 0.5)
+    b = ce.fit_l2(X, y, 0.5, parametrisation="symmetric")
+    assert np.abs(a.weights - b.weights).max() > 1e-2
+
+
+@pytest.mark.parametrize(
+    "kwargs, exc, match",
+    [
+        ({"sigma": 0.0}, ValueError, "sigma must be a positive finite number"),
+        ({"sigma": np.inf}, ValueError, "sigma must be a positive finite number"),
+        ({"sigma": 1.0, "bias_sigma": -1.0}, ValueError, "bias_sigma must be a positive"),
+        ({"sigma": 1.0, "parametrisation": "zero-sum"}, ValueError, "parametrisation must be one of"),
+        ({"sigma": 1.0, "tol": 0.0}, ValueError, "tol must be a positive"),
+    ],
+)
+def test_fit_l2_bad_input(kwargs, exc, match):
+    X, y = simulated(32, n=50, d=2, k=2)
+    with pytest.raises(exc, match=match):
+        ce.fit_l2(X, y, **kwargs)
+
+
+def test_minimise_score_on_the_linear_model_is_the_mle():
+    X, y = simulated(33, n=400, d=2, k=3)
+    theta, nll, value, n_iter, status, grad_norm = ce.minimise_score(
+        ce.linear_logit_fn(X, 3), np.zeros(6), y, gtol=1e-10)
+    mle = ce.fit_cross_entropy(X, y)
+    assert status in ("gradient", "floor") and value == nll
+    np.testing.assert_allclose(theta, ce.pack_params(mle.weights, mle.bias), atol=1e-6)
+    assert nll == pytest.approx(mle.nll, rel=1e-12)
+
+
+def test_minimise_score_with_a_prior_is_stationary():
+    # At the MAP, the NLL's gradient equals -theta / sigma^2.
+    X, y = simulated(34, n=300, d=2, k=3)
+    theta, *_ = ce.minimise_score(ce.linear_logit_fn(X, 3), np.zeros(6), y, prior_sd=0.5,
+                                  gtol=1e-10)
+    grad = ce.SoftmaxRegressionLoss(X, y).loss_gradient(theta)[1]
+    np.testing.assert_allclose(grad, -theta / 0.25, atol=1e-10 * len(y))
+
+
+def test_linear_logit_fn_vjp_matches_finite_differences():
+    rng = np.random.default_rng(35)
+    X = rng.normal(size=(20, 2))
+    fn = ce.linear_logit_fn(X, 3)
+    theta, G = rng.normal(size=6), rng.normal(size=(20, 3))
+    h = 1e-6
+    numeric = [((fn(theta + h * e)[0] - fn(theta - h * e)[0]) * G).sum() / (2 * h)
+               for e in np.eye(6)]
+    np.testing.assert_allclose(fn(theta)[1](G), numeric, rtol=1e-7, atol=1e-8)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"rule": "spherical"}, "rule must be one of"), ({"method": "Powell"}, "method must be one of"),
+     ({"prior_sd": -1.0}, "prior_sd must be a positive"), ({"gtol": 0.0}, "gtol must be a positive"),
+     ({"max_iter": 0}, "max_iter must be at least 1")],
+)
+def test_minimise_score_bad_options(kwargs, match):
+    X, y = simulated(36, n=30, d=1, k=2)
+    with pytest.raises(ValueError, match=match):
+        ce.minimise_score(ce.linear_logit_fn(X, 2), np.zeros(4), y, **kwargs)
+
+
+def test_fit_brier_is_consistent_for_the_true_parameters():
+    # Brier is strictly proper: at large N its estimate is near the truth, as the MLE is.
+    rng = np.random.default_rng(37)
+    W = np.array([[0.0, 0.0], [1.0, -0.5], [-0.7, 0.8]])
+    b = np.array([0.0, 0.3, -0.2])
+    X, y, _ = ce.simulate(40_000, W, b, rng)
+    fit = ce.fit_brier(X, y)
+    np.testing.assert_allclose(fit.weights, W, atol=0.08)
+
+
+def test_fit_linear_probability_rejects_collinear_columns():
+    X, y = simulated(38, n=50, d=1, k=2)
+    with pytest.raises(ValueError, match="rank"):
+        ce.fit_linear_probability(np.column_stack([X, 2 * X]), y)

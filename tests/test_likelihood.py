@@ -23,7 +23,8 @@ def test_grid_equals_negative_nll_at_each_point(data):
     bias = rng.normal(size=(25, 3))
     got = log_likelihood_grid(X, y, weights, bias)
     assert got.shape == (25,)
-    expected = [-ce.negative_log_likelihood(y, ce.logits(X, w, b)) for w, b in zip(weights, bias)]
+    expected = [-ce.negative_log_likelihood(y, ce.linear_predictor(X, w, b))
+                for w, b in zip(weights, bias, strict=True)]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
@@ -94,7 +95,8 @@ def test_log_integral_of_a_two_dimensional_likelihood_against_scipy():
         z = b + w * x
         return np.exp(np.sum(y * z - np.logaddexp(0, z)) - top)
 
-    ref, err = integrate.dblquad(lik, b_axis[0], b_axis[-1], w_axis[0], w_axis[-1], epsabs=0, epsrel=1e-10)
+    ref, err = integrate.dblquad(lik, b_axis[0], b_axis[-1], w_axis[0], w_axis[-1], epsabs=0,
+                                 epsrel=1e-10)
     # Trapezoid error bound on the box: area * (hb^2 max|g_bb| + hw^2 max|g_ww|) / 12, with the
     # second derivatives of g = exp(f - top) estimated by finite differences on the grid.
     g = np.exp(f - top)
@@ -165,8 +167,16 @@ def test_log_likelihood_grid_label_out_of_range(data):
         log_likelihood_grid(X, y, np.zeros((3, 2, 2)), np.zeros((3, 2)))
 
 
-@pytest.mark.parametrize("chunk_size", [0, -1, 1.5, True])
-def test_log_likelihood_grid_bad_chunk_size(data, chunk_size):
+@pytest.mark.parametrize(
+    "chunk_size, exc, match",
+    [
+        (0, ValueError, "chunk_size must be at least 1, got 0"),
+        (-1, ValueError, "chunk_size must be at least 1, got -1"),
+        (1.5, TypeError, "chunk_size must be an integer, got float"),
+        (True, TypeError, "chunk_size must be an integer, got bool"),
+    ],
+)
+def test_log_likelihood_grid_bad_chunk_size(data, chunk_size, exc, match):
     X, y = data
-    with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
+    with pytest.raises(exc, match=match):
         log_likelihood_grid(X, y, np.zeros((2, 3, 2)), np.zeros((2, 3)), chunk_size=chunk_size)

@@ -1,4 +1,4 @@
-"""Cross entropy, the categorical likelihood and their stable computation."""
+"""Cross entropy, the categorical likelihood, their stable computation, and the other scores."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,8 @@ import scipy.special
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from sklearn.metrics import log_loss
+from scipy import optimize, stats
+from sklearn.metrics import brier_score_loss, log_loss
 
 import cross_entropy_mle as ce
 
@@ -23,30 +24,32 @@ def logits_and_labels(draw, max_abs=50.0, max_n=12, max_k=6):
     return z, y
 
 
-def random_problem(seed, n=40, d=3, k=4):
-    rng = np.random.default_rng(seed)
-    X = rng.normal(size=(n, d))
-    W = rng.normal(size=(k, d))
-    b = rng.normal(size=k)
-    y = rng.integers(0, k, size=n)
-    return X, y, W, b
-
-
 # --- values against independent references ---------------------------------------------------
 
 
 @pytest.mark.parametrize("shape", [(5,), (7, 3), (2, 4, 6)])
 def test_log_softmax_and_softmax_match_scipy(shape):
     z = np.random.default_rng(1).normal(scale=10.0, size=shape)
-    np.testing.assert_allclose(ce.log_softmax(z), scipy.special.log_softmax(z, axis=-1), rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(ce.softmax(z), scipy.special.softmax(z, axis=-1), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(ce.log_softmax(z), scipy.special.log_softmax(z, axis=-1),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ce.softmax(z), scipy.special.softmax(z, axis=-1),
+                               rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -2])
+def test_log_softmax_along_another_axis_matches_scipy(axis):
+    z = np.random.default_rng(2).normal(scale=10.0, size=(4, 5, 3))
+    out = ce.log_softmax(z, axis=axis)
+    np.testing.assert_allclose(out, scipy.special.log_softmax(z, axis=axis), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(np.exp(out).sum(axis=axis), 1.0, rtol=1e-13)
 
 
 @SETTINGS
 @given(logits_and_labels())
 def test_log_softmax_matches_scipy_property(case):
     z, _ = case
-    np.testing.assert_allclose(ce.log_softmax(z), scipy.special.log_softmax(z, axis=-1), rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(ce.log_softmax(z), scipy.special.log_softmax(z, axis=-1),
+                               rtol=1e-12, atol=1e-11)
 
 
 @pytest.mark.parametrize("k", [2, 3, 7])
@@ -61,14 +64,16 @@ def test_nll_is_log_loss_summed_not_averaged(k):
     assert nll / y.size == pytest.approx(log_loss(y, q, labels=np.arange(k)), rel=1e-12)
     per_sample = ce.cross_entropy(ce.one_hot(y, k), q)
     assert per_sample.shape == (50,)
-    assert per_sample.sum() == pytest.approx(log_loss(y, q, labels=np.arange(k), normalize=False), rel=1e-12)
+    assert per_sample.sum() == pytest.approx(log_loss(y, q, labels=np.arange(k), normalize=False),
+                                             rel=1e-12)
 
 
 def test_hand_computed_values():
     # Two classes with logits (0, log 3): probabilities (1/4, 3/4).
     z = np.array([[0.0, np.log(3.0)], [0.0, np.log(3.0)]])
     np.testing.assert_allclose(ce.softmax(z), [[0.25, 0.75]] * 2)
-    assert ce.negative_log_likelihood([0, 1], z) == pytest.approx(-np.log(0.25) - np.log(0.75), rel=1e-14)
+    assert ce.negative_log_likelihood([0, 1], z) == pytest.approx(-np.log(0.25) - np.log(0.75),
+                                                                  rel=1e-14)
     assert ce.cross_entropy([[0.5, 0.5]], [[0.25, 0.75]])[0] == pytest.approx(
         -0.5 * np.log(0.25) - 0.5 * np.log(0.75), rel=1e-14
     )
@@ -183,44 +188,6 @@ def test_cross_entropy_soft_labels_and_gibbs_inequality():
     assert np.all(H >= entropy - 1e-12)
 
 
-# --- logits and the gradient ------------------------------------------------------------------
-
-
-def test_logits():
-    X, _, W, b = random_problem(0)
-    np.testing.assert_allclose(ce.logits(X, W, b), X @ W.T + b, rtol=1e-14)
-    assert ce.logits(np.ones((3, 0)), np.ones((2, 0)), [1.0, 2.0]).shape == (3, 2)
-
-
-@pytest.mark.parametrize("seed", range(3))
-def test_nll_grad_value_and_finite_differences(seed):
-    X, y, W, b = random_problem(seed)
-    nll, gW, gb = ce.nll_grad(y, X, W, b)
-    assert nll == pytest.approx(ce.negative_log_likelihood(y, ce.logits(X, W, b)), rel=1e-13)
-    h = 1e-6
-    for grad, param in ((gW, W), (gb, b)):
-        assert grad.shape == param.shape
-        numeric = np.zeros_like(param)
-        for idx in np.ndindex(param.shape):
-            up, down = param.copy(), param.copy()
-            up[idx] += h
-            down[idx] -= h
-            args_up = (up, b) if param is W else (W, up)
-            args_down = (down, b) if param is W else (W, down)
-            numeric[idx] = (ce.nll_grad(y, X, *args_up)[0] - ce.nll_grad(y, X, *args_down)[0]) / (2 * h)
-        # Central differences: truncation O(h^2) and rounding O(eps * nll / h).
-        np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6 * max(1.0, nll))
-
-
-def test_gradient_is_sum_of_residuals_times_features():
-    X, y, W, b = random_problem(4)
-    q = ce.softmax(ce.logits(X, W, b))
-    resid = q - ce.one_hot(y, 4)
-    _, gW, gb = ce.nll_grad(y, X, W, b)
-    np.testing.assert_allclose(gW, resid.T @ X, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(gb, resid.sum(axis=0), rtol=1e-12, atol=1e-12)
-
-
 # --- bad input --------------------------------------------------------------------------------
 
 
@@ -256,7 +223,7 @@ def test_non_finite_logits(bad):
 
 
 def test_bad_logits_shapes_and_types():
-    with pytest.raises(ValueError, match="logits must have a last axis"):
+    with pytest.raises(ValueError, match="logits must have an axis over classes"):
         ce.log_softmax(3.0)
     with pytest.raises(ValueError, match="logits must have 2 dimension"):
         ce.negative_log_likelihood([0], np.zeros(2))
@@ -311,23 +278,218 @@ def test_categorical_log_pmf_bad_input(y, log_p, exc, match):
         ce.categorical_log_pmf(y, log_p)
 
 
-def test_logits_and_nll_grad_shape_mismatch():
-    X, y, W, b = random_problem(0)
-    with pytest.raises(ValueError, match="weights must have shape"):
-        ce.logits(X, W[:, :2], b)
-    with pytest.raises(ValueError, match="weights must have shape"):
-        ce.logits(X, W, b[:3])
-    with pytest.raises(ValueError, match="y has 39 samples but X has 40 rows"):
-        ce.nll_grad(y[:-1], X, W, b)
-    with pytest.raises(ValueError, match="X contains NaN"):
-        ce.nll_grad(y, np.where(X > 1, np.nan, X), W, b)
-    with pytest.raises(ValueError, match="bias contains inf"):
-        ce.logits(X, W, np.array([0.0, np.inf, 0.0, 0.0]))
-
-
 def test_finite_up_to_1e307():
     z = np.array([[8e306, -8e306, 0.0]])
     ls = ce.log_softmax(z)
     assert np.all(np.isfinite(ls))
     np.testing.assert_allclose(ls, [[0.0, -1.6e307, -8e306]], rtol=1e-15)
     assert ce.negative_log_likelihood([2], z) == pytest.approx(8e306, rel=1e-15)
+
+
+# --- the Brier and absolute scores -----------------------------------------------------------
+
+
+def _simplex_rows(k):
+    return arrays(np.float64, k, elements=st.floats(0.01, 1.0)).map(lambda a: a / a.sum())
+
+
+def test_brier_and_absolute_by_hand():
+    h = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]])
+    q = np.array([[0.2, 0.5, 0.3], [0.6, 0.4, 0.0]])
+    np.testing.assert_allclose(ce.brier_score(h, q), [0.04 + 0.25 + 0.09, 0.16 + 0.16], rtol=1e-14)
+    np.testing.assert_allclose(ce.absolute_score(h, q), [2 * (1 - 0.5), 2 * (1 - 0.6)], rtol=1e-14)
+
+
+def test_binary_brier_is_twice_scikit_learns():
+    # scikit-learn's binary score squares the error of the positive class only; ours sums both
+    # classes, whose errors are equal and opposite.
+    rng = np.random.default_rng(10)
+    p1 = rng.uniform(size=200)
+    y = (rng.uniform(size=200) < p1).astype(int)
+    q = np.column_stack([1 - p1, p1])
+    ours = ce.brier_score(ce.one_hot(y, 2), q)
+    assert ours.shape == (200,)
+    assert ours.mean() == pytest.approx(2 * brier_score_loss(y, p1), rel=1e-12)
+    assert ours.mean() == pytest.approx(brier_score_loss(y, q, scale_by_half=False), rel=1e-12)
+
+
+@pytest.mark.parametrize("k", [3, 5])
+def test_multiclass_brier_is_scikit_learns(k):
+    # For more than two classes scikit-learn (>= 1.7) keeps the unscaled sum over classes.
+    rng = np.random.default_rng(k)
+    q = rng.dirichlet(np.ones(k), size=300)
+    y = np.array([rng.choice(k, p=row) for row in q])
+    y[:k] = np.arange(k)
+    ours = ce.brier_score(ce.one_hot(y, k), q).mean()
+    assert ours == pytest.approx(brier_score_loss(y, q, labels=np.arange(k)), rel=1e-12)
+    assert ours == pytest.approx(brier_score_loss(y, q, labels=np.arange(k), scale_by_half=False),
+                                 rel=1e-12)
+
+
+@settings(max_examples=50, deadline=None)
+@given(_simplex_rows(4), st.integers(0, 3))
+def test_scores_of_a_one_hot_label_have_closed_forms(q, y):
+    h = ce.one_hot([y], 4)
+    b = ce.brier_score(h, q[None])[0]
+    assert b == pytest.approx(1 - 2 * q[y] + q @ q, rel=1e-12, abs=1e-15)
+    assert 0 <= b <= 2
+    assert ce.absolute_score(h, q[None])[0] == pytest.approx(2 * (1 - q[y]), rel=1e-12, abs=1e-15)
+
+
+# --- entropy and the Kullback-Leibler divergence ---------------------------------------------
+
+
+def test_entropy_by_hand_and_the_zero_log_zero_convention():
+    np.testing.assert_allclose(
+        ce.entropy([[0.5, 0.5], [0.25, 0.75]]),
+        [np.log(2), -0.25 * np.log(0.25) - 0.75 * np.log(0.75)], rtol=1e-14)
+    assert ce.entropy([0.25] * 4) == pytest.approx(np.log(4), rel=1e-14)
+    assert ce.entropy([0.5, 0.25, 0.25]) == pytest.approx(1.5 * np.log(2), rel=1e-14)
+    # 0 log 0 = 0: a certain outcome has no entropy, an impossible class adds nothing.
+    assert ce.entropy([1.0, 0.0]) == 0.0
+    assert ce.entropy([0.5, 0.0, 0.5]) == pytest.approx(np.log(2), rel=1e-14)
+
+
+def test_kl_divergence_by_hand_and_the_zero_log_zero_convention():
+    assert ce.kl_divergence([0.5, 0.5], [0.25, 0.75]) == pytest.approx(
+        0.5 * np.log(2) + 0.5 * np.log(2 / 3), rel=1e-14)
+    assert ce.kl_divergence([0.5, 0.5], [0.25, 0.75]) == pytest.approx(0.5 * np.log(4 / 3),
+                                                                       rel=1e-14)
+    # 0 log(0 / q) = 0, also where q = 0; p > 0 = q costs infinity.
+    assert ce.kl_divergence([1.0, 0.0], [0.5, 0.5]) == pytest.approx(np.log(2), rel=1e-14)
+    assert ce.kl_divergence([1.0, 0.0], [1.0, 0.0]) == 0.0
+    assert ce.kl_divergence([0.5, 0.5], [1.0, 0.0]) == np.inf
+    p = np.array([0.2, 0.5, 0.3, 0.0])
+    assert ce.kl_divergence(p, p) == 0.0
+
+
+def test_entropy_and_kl_against_scipy_stats():
+    p = np.array([0.2, 0.5, 0.3, 0.0])
+    q = np.array([0.1, 0.6, 0.2, 0.1])
+    assert ce.entropy(p) == pytest.approx(stats.entropy(p), rel=1e-14)
+    assert ce.kl_divergence(p, q) == pytest.approx(stats.entropy(p, q), rel=1e-14)
+
+
+def test_kl_divergence_broadcasts_rows():
+    rng = np.random.default_rng(6)
+    p = rng.dirichlet(np.ones(3), size=5)
+    q = np.array([0.2, 0.3, 0.5])
+    out = ce.kl_divergence(p, q)
+    assert out.shape == (5,)
+    np.testing.assert_allclose(out, [stats.entropy(row, q) for row in p], rtol=1e-13)
+    np.testing.assert_allclose(ce.entropy(p), [stats.entropy(row) for row in p], rtol=1e-13)
+
+
+@settings(max_examples=50, deadline=None)
+@given(_simplex_rows(4), _simplex_rows(4))
+def test_cross_entropy_is_entropy_plus_kl(p, q):
+    # Three separate computations: the expected log score, the entropy and the divergence.
+    assert ce.expected_score(p, q, "log") == pytest.approx(
+        ce.entropy(p) + ce.kl_divergence(p, q), rel=1e-12)
+    assert ce.cross_entropy(p[None], q[None])[0] == pytest.approx(
+        ce.entropy(p) + ce.kl_divergence(p, q), rel=1e-12)
+    assert ce.kl_divergence(p, q) >= -1e-15
+
+
+# --- expected scores and propriety -----------------------------------------------------------
+
+
+@settings(max_examples=50, deadline=None)
+@given(_simplex_rows(3), _simplex_rows(3))
+def test_expected_scores_match_closed_forms(p, q):
+    brier = 1 - p @ p + (q - p) @ (q - p)
+    assert ce.expected_score(p, q, "brier") == pytest.approx(brier, rel=1e-12)
+    assert ce.expected_score(p, q, "absolute") == pytest.approx(2 * (1 - p @ q), rel=1e-12)
+    # Propriety: the truthful forecast never scores worse in expectation.
+    for rule in ("log", "brier"):
+        assert ce.expected_score(p, p, rule) <= ce.expected_score(p, q, rule) + 1e-12
+
+
+def test_expected_score_is_a_monte_carlo_mean():
+    rng = np.random.default_rng(0)
+    p, q = np.array([0.2, 0.5, 0.3]), np.array([0.3, 0.3, 0.4])
+    y = rng.choice(3, size=200_000, p=p)
+    h = ce.one_hot(y, 3)
+    qs = np.broadcast_to(q, h.shape)
+    for rule, fn in (("log", ce.cross_entropy), ("brier", ce.brier_score),
+                     ("absolute", ce.absolute_score)):
+        s = fn(h, qs)
+        se = s.std() / np.sqrt(s.size)
+        assert abs(s.mean() - ce.expected_score(p, q, rule)) < 5 * se
+
+
+def test_propriety_by_optimisation():
+    p = np.array([0.2, 0.5, 0.3])
+
+    def best(rule):
+        res = optimize.minimize(lambda u: ce.expected_score(p, ce.softmax(u), rule), np.zeros(3),
+                                method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14})
+        return ce.softmax(res.x)
+
+    np.testing.assert_allclose(best("log"), p, atol=1e-4)
+    np.testing.assert_allclose(best("brier"), p, atol=1e-4)
+    assert best("absolute")[1] > 0.99  # all mass on the most probable class
+
+
+def test_expected_score_broadcasts_and_handles_zero_probabilities():
+    p = np.array([0.5, 0.5, 0.0])
+    grid = np.array([[0.5, 0.5, 0.0], [0.25, 0.25, 0.5], [1.0, 0.0, 0.0]])
+    out = ce.expected_score(p, grid, "log")
+    assert out.shape == (3,)
+    np.testing.assert_allclose(out[:2], [np.log(2), np.log(4)], rtol=1e-14)
+    assert out[2] == np.inf
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: ce.brier_score([[0.5, 0.5]], [[0.5, 0.5, 0.0]]), "same shape"),
+        (lambda: ce.brier_score([[1.0, 0.0]], [[0.7, 0.7]]), "q rows must sum to 1"),
+        (lambda: ce.absolute_score([[1.0, 0.0]], [[1.2, -0.2]]), "q has negative"),
+        (lambda: ce.entropy([[0.5, np.nan]]), "p contains NaN"),
+        (lambda: ce.kl_divergence([0.5, 0.5], [1 / 3] * 3), "broadcast"),
+        (lambda: ce.expected_score([0.5, 0.5], [0.5, 0.5], "squared"), "rule must be one of"),
+        (lambda: ce.expected_score("ab", [0.5, 0.5], "log"), "p must hold real numbers"),
+    ],
+)
+def test_score_bad_inputs_name_the_problem(call, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        call()
+
+
+# --- scores of logits and their gradients ----------------------------------------------------
+
+
+@pytest.mark.parametrize("rule", ["log", "brier"])
+def test_score_logits_value_and_finite_difference_gradient(rule):
+    rng = np.random.default_rng(1)
+    z = rng.normal(size=(7, 4))
+    y = rng.integers(4, size=7)
+    value, grad = ce.score_logits(y, z, rule)
+    h, q = ce.one_hot(y, 4), scipy.special.softmax(z, axis=1)
+    expected = -np.log(q[np.arange(7), y]).sum() if rule == "log" else ((q - h) ** 2).sum()
+    assert value == pytest.approx(expected, rel=1e-12)
+    eps = 1e-6
+    fd = np.zeros_like(z)
+    for idx in np.ndindex(z.shape):
+        e = np.zeros_like(z)
+        e[idx] = eps
+        up, down = ce.score_logits(y, z + e, rule)[0], ce.score_logits(y, z - e, rule)[0]
+        fd[idx] = (up - down) / (2 * eps)
+    # Central differences: truncation O(eps^2), rounding O(1e-16 * value / eps) ~ 1e-9.
+    np.testing.assert_allclose(grad, fd, rtol=1e-6, atol=1e-8)
+
+
+def test_score_logits_is_finite_for_extreme_logits():
+    z = np.array([[1e4, -1e4, 0.0], [-800.0, 800.0, 0.0]])
+    for rule in ("log", "brier"):
+        value, grad = ce.score_logits([1, 0], z, rule)
+        assert np.isfinite(value) and np.all(np.isfinite(grad))
+    # Both samples are certain of the wrong class: the log score is the logit gap, Brier is 2.
+    assert ce.score_logits([1, 0], z, "log")[0] == pytest.approx(2e4 + 1600.0, rel=1e-15)
+    assert ce.score_logits([1, 0], z, "brier")[0] == pytest.approx(4.0, rel=1e-15)
+
+
+def test_score_logits_rejects_an_unknown_rule():
+    with pytest.raises(ValueError, match="rule must be one of"):
+        ce.score_logits([0, 1], np.zeros((2, 2)), "absolute")

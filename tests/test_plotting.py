@@ -57,7 +57,8 @@ def test_probability_map():
         # Row j of the grid is y = ylim value j, column i is x = xlim value i.
         xs, ys = np.linspace(-3, 3, 25), np.linspace(-2, 4, 25)
         point = np.array([[xs[4], ys[20]]])
-        np.testing.assert_allclose(p[20, 4], ce.softmax(ce.logits(point, W, b))[0], rtol=1e-12)
+        expected = ce.softmax(ce.linear_predictor(point, W, b))[0]
+        np.testing.assert_allclose(p[20, 4], expected, rtol=1e-12)
         assert len(ax.images) == 1
         assert ax.images[0].get_extent() == [-3, 3, -2, 4]
     finally:

@@ -7,10 +7,12 @@ from cross_entropy_mle.validate import (
     check_finite_array,
     check_int,
     check_labels,
+    check_level,
     check_n_classes,
     check_positive,
     check_probabilities,
     check_rng,
+    check_X_y,
 )
 
 
@@ -161,7 +163,9 @@ def test_check_int_accepts_integers(value, expected):
     assert check_int(value, "n", 0) == expected
 
 
-@pytest.mark.parametrize("value, error", [(True, TypeError), (2.0, TypeError), ("3", TypeError), (-1, ValueError)])
+@pytest.mark.parametrize(
+    "value, error", [(True, TypeError), (2.0, TypeError), ("3", TypeError), (-1, ValueError)]
+)
 def test_check_int_names_the_argument(value, error):
     with pytest.raises(error, match="n_bins"):
         check_int(value, "n_bins", 0)
@@ -181,3 +185,58 @@ def test_check_rng():
     assert check_rng(rng) is rng
     with pytest.raises(TypeError, match="rng must be a numpy.random.Generator"):
         check_rng(np.random.RandomState(0))
+
+
+class TestCheckXy:
+    def test_returns_float_features_integer_labels_and_k(self):
+        X, y, K = check_X_y([[1, 2], [3, 4], [5, 6]], [0, 2, 1])
+        assert X.dtype == np.float64 and X.shape == (3, 2)
+        np.testing.assert_array_equal(X, [[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+        assert y.dtype == np.int64 and K == 3
+        np.testing.assert_array_equal(y, [0, 2, 1])
+
+    def test_explicit_number_of_classes(self):
+        assert check_X_y(np.zeros((2, 1)), [0, 1], n_classes=4)[2] == 4
+
+    def test_zero_features_are_allowed(self):
+        X, y, K = check_X_y(np.empty((3, 0)), [0, 1, 1])
+        assert X.shape == (3, 0) and K == 2
+
+    def test_row_count_mismatch(self):
+        with pytest.raises(ValueError, match="X has 3 rows but y has 2 labels"):
+            check_X_y(np.zeros((3, 2)), [0, 1])
+
+    def test_one_dimensional_X(self):
+        with pytest.raises(ValueError, match=r"X must have 2 dimension\(s\), got shape \(3,\)"):
+            check_X_y(np.zeros(3), [0, 1, 1])
+
+    def test_non_finite_X(self):
+        with pytest.raises(ValueError, match="X contains NaN"):
+            check_X_y([[0.0], [np.nan]], [0, 1])
+
+    def test_bad_labels_name_y(self):
+        with pytest.raises(ValueError, match="y has label 2 but n_classes=2"):
+            check_X_y(np.zeros((2, 1)), [0, 2], n_classes=2)
+        with pytest.raises(TypeError, match="y must hold integer class labels"):
+            check_X_y(np.zeros((2, 1)), ["a", "b"])
+
+
+class TestCheckLevel:
+    @pytest.mark.parametrize("value", [0.5, 0.95, np.float32(0.25), 1e-12, 1 - 1e-12])
+    def test_accepts_numbers_strictly_between_0_and_1(self, value):
+        out = check_level(value)
+        assert type(out) is float and out == float(value)
+
+    @pytest.mark.parametrize("value", [0, 1, 0.0, 1.0, -0.1, 1.5, np.nan, np.inf])
+    def test_outside_the_open_interval(self, value):
+        with pytest.raises(ValueError, match="level must be a number in \\(0, 1\\)"):
+            check_level(value)
+
+    @pytest.mark.parametrize("value", [True, "0.9", None, [0.5]])
+    def test_not_a_number(self, value):
+        with pytest.raises(TypeError, match="level must be a number in \\(0, 1\\)"):
+            check_level(value)
+
+    def test_names_the_argument(self):
+        with pytest.raises(ValueError, match="target_ess must be a number"):
+            check_level(2.0, "target_ess")

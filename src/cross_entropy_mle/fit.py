@@ -300,8 +300,12 @@ def linear_logit_fn(X: ArrayLike, n_classes: int):
     p = design.shape[1]
 
     def logit_fn(theta):
+        theta = np.asarray(theta)
+        if theta.shape != ((K - 1) * p,):
+            raise ValueError(f"theta must have shape ((n_classes - 1) * (n_features + 1),) = "
+                             f"({(K - 1) * p},), got {theta.shape}")
         full = np.zeros((K, p))
-        full[1:] = np.asarray(theta).reshape(K - 1, p)
+        full[1:] = theta.reshape(K - 1, p)
         return design @ full.T, lambda G: (G.T @ design)[1:].ravel()
 
     return logit_fn

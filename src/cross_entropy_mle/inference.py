@@ -59,7 +59,11 @@ def nll_hessian(X: ArrayLike, y: ArrayLike, weights: ArrayLike, bias: ArrayLike)
     """
     b = check_finite_array(bias, "bias", ndim=1)
     obj = SoftmaxRegressionLoss(X, y, b.size)
-    return obj.hessian(pack_params(weights, b))
+    W = check_finite_array(weights, "weights", ndim=2, allow_empty=True)
+    if W.shape != (b.size, obj.shape[1] - 1):
+        raise ValueError(f"weights must have shape (n_classes, n_features) = "
+                         f"({b.size}, {obj.shape[1] - 1}), got {W.shape}")
+    return obj.hessian(pack_params(W, b))
 
 
 def standard_errors(X: ArrayLike, y: ArrayLike, weights: ArrayLike, bias: ArrayLike) -> np.ndarray:
@@ -277,7 +281,8 @@ def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.
         draws = np.atleast_2d(proposal.rvs(size=n_draws, random_state=rng)).reshape(n_draws, mle.size)
         log_w = -obj.nll_many(draws) - proposal.logpdf(draws)
         weights = np.exp(log_w - logsumexp(log_w))
-        k_hat = float(array_stats.psislw(log_w - log_w.max(), r_eff=1.0)[1])
+        # arviz-stats' psislw takes the negated log ratios (as its loo does)
+        k_hat = float(array_stats.psislw(-(log_w - log_w.max()), r_eff=1.0)[1])
         sample = PosteriorSample(draws, weights, float(1.0 / np.sum(weights**2)), mle, k_hat)
         if sample.ess >= target_ess * n_draws or round_ == n_adapt:
             return sample
