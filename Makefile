@@ -21,11 +21,15 @@ UV_VERSION := 0.13.9
 LOCK := requirements.lock
 INSTALLED := $(VENV)/.installed
 
-SRC := $(wildcard src/cross_entropy_mle/*.py)
+SRC := $(shell find src -name '*.py' -not -path '*/__pycache__/*')
+TOOLS := $(wildcard tools/*.py)
 NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 EXECUTED := $(NOTEBOOKS:notebooks/%.ipynb=build/notebooks/%.ipynb)
+# Each notebook's text twin (jupytext py:percent, paired in pyproject.toml), for review and lint.
+PAIRED := $(NOTEBOOKS:.ipynb=.py)
+LINTED := src tests tools benchmarks $(PAIRED)
 
-.PHONY: all setup notebooks html test test-fast bench lock clean distclean help check-python
+.PHONY: all setup notebooks html test test-fast lint sync bench lock clean distclean help check-python
 .SECONDARY:
 .DELETE_ON_ERROR:
 
@@ -49,13 +53,13 @@ $(INSTALLED): $(LOCK) pyproject.toml | check-python
 
 notebooks: $(EXECUTED) ## Execute the notebooks into build/notebooks/ and write their figures
 
-build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) $(LOCK) | $(INSTALLED)
-	$(PY) -m cross_entropy_mle.run_notebook $< $@
+build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py tools/paths.py $(LOCK) | $(INSTALLED)
+	$(PY) -m tools.run_notebook $< $@
 
 html: build/html/index.html ## Render the executed notebooks and the API as a static site
 
-build/html/index.html: $(EXECUTED) $(shell find docs -type f) $(SRC) $(LOCK) | $(INSTALLED)
-	@if [ -f docs/conf.py ]; then $(PY) -m cross_entropy_mle.build_site $(EXECUTED) build/html; \
+build/html/index.html: $(EXECUTED) $(shell find docs -type f -not -path 'docs/generated/*') $(SRC) $(TOOLS) $(LOCK) | $(INSTALLED)
+	@if [ -f docs/conf.py ]; then $(PY) -m tools.build_site $(EXECUTED) build/html; \
 	else echo "docs/ has no conf.py yet: no HTML to render"; fi
 
 test: $(INSTALLED) ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser
@@ -64,12 +68,21 @@ test: $(INSTALLED) ## Run every test: library, PyMC sampling, notebooks in fast 
 test-fast: $(INSTALLED) ## Run the tests not marked slow
 	$(PY) -m pytest -m "not slow"
 
+lint: $(INSTALLED) ## Check style: ruff check and ruff format --check (src, tests, tools, benchmarks, notebooks' .py)
+	status=0; \
+	$(VENV)/bin/ruff check $(LINTED) || status=1; \
+	$(VENV)/bin/ruff format --check $(LINTED) || status=1; \
+	exit $$status
+
+sync: $(INSTALLED) ## Bring each notebook and its paired .py up to date with whichever was edited last
+	$(VENV)/bin/jupytext --sync $(NOTEBOOKS)
+
 bench: $(INSTALLED) ## Time fit_cross_entropy against scikit-learn (N=200,000, d=20, K=10)
 	$(PY) benchmarks/bench_fit.py
 
 lock: ## Refresh requirements.lock from pyproject.toml (needs network access to PyPI)
 	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet "uv==$(UV_VERSION)"; }
-	$(UV) pip compile pyproject.toml --extra notebooks --extra docs --extra test \
+	$(UV) pip compile pyproject.toml --extra notebooks --extra docs --extra test --extra dev \
 	  --universal --python-version 3.12 -o $(LOCK)
 
 clean: ## Remove build outputs (build/), keeping figures/ and .venv

@@ -1,4 +1,9 @@
-"""Shared fixtures: the notebooks executed once per test session in fast mode."""
+"""Shared fixtures: the notebooks executed once per test session in fast mode.
+
+The build lives in ``tools/`` at the repository root, importable because pytest puts the root
+on ``sys.path`` (``pythonpath`` in pyproject.toml); its commands run from the root, as the
+Makefile runs them.
+"""
 
 import os
 import subprocess
@@ -9,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from cross_entropy_mle.config import BUILD_DIR, NOTEBOOKS_DIR
+from tools.paths import BUILD_DIR, NOTEBOOKS_DIR, ROOT
 
 
 @dataclass
@@ -24,9 +29,17 @@ class FastBuild:
 
 def _execute(src, build):
     out = build.notebooks / src.name
-    cmd = [sys.executable, "-m", "cross_entropy_mle.run_notebook", str(src), str(out),
-           "--figures", str(build.figures), "--fast"]
-    return subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    cmd = [
+        sys.executable,
+        "-m",
+        "tools.run_notebook",
+        str(src),
+        str(out),
+        "--figures",
+        str(build.figures),
+        "--fast",
+    ]
+    return subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(), cwd=ROOT)
 
 
 @pytest.fixture(scope="session")
@@ -39,6 +52,6 @@ def fast_build():
         old.unlink()
     sources = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for src, proc in zip(sources, pool.map(lambda s: _execute(s, build), sources)):
+        for src, proc in zip(sources, pool.map(lambda s: _execute(s, build), sources), strict=True):
             build.results[src.stem] = proc
     return build

@@ -1,4 +1,5 @@
-"""The site build: atomic replacement of the output, and a math renderer served from the site."""
+"""The site build (tools/build_site.py): atomic replacement of the output, MathJax served from the
+site, executed notebooks only; and the API page (docs/api.md) that documents the whole package."""
 
 import base64
 import hashlib
@@ -8,15 +9,15 @@ import io
 import pkgutil
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
 import nbformat
 import pytest
 from matplotlib.figure import Figure
 
 import cross_entropy_mle
-from cross_entropy_mle import build_site
-from cross_entropy_mle.build_site import MATHJAX_SCRIPT, BuildError
+from tools import build_site
+from tools.build_site import MATHJAX_SCRIPT, BuildError
+from tools.paths import DOCS_DIR
 
 
 def _png():
@@ -30,16 +31,26 @@ def _png():
 def _executed_notebook(path, title="A small notebook", stderr=None, markdown=""):
     """Write a notebook as nbclient would leave it: math, code, a printed line and a figure."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     outputs = [
         nbformat.v4.new_output("stream", name="stdout", text="the answer is 42\n"),
-        nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"}),
+        nbformat.v4.new_output(
+            "display_data", data={"image/png": _png(), "text/plain": "<Figure>"}
+        ),
     ]
     if stderr is not None:
         outputs.append(nbformat.v4.new_output("stream", name="stderr", text=stderr))
     nb.cells = [
-        nbformat.v4.new_markdown_cell(f"# {title}\n\nThe loss $-\\log q_{{y}}$ and\n\n$$\\sum_i x_i$$\n{markdown}"),
-        nbformat.v4.new_code_cell("print('the answer is', 6 * 7)", execution_count=1, outputs=outputs),
+        nbformat.v4.new_markdown_cell(
+            f"# {title}\n\nThe loss $-\\log q_{{y}}$ and\n\n$$\\sum_i x_i$$\n{markdown}"
+        ),
+        nbformat.v4.new_code_cell(
+            "print('the answer is', 6 * 7)", execution_count=1, outputs=outputs
+        ),
     ]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
@@ -48,8 +59,11 @@ def _executed_notebook(path, title="A small notebook", stderr=None, markdown="")
 
 def _snapshot(directory):
     """Every file under ``directory`` with a hash of its content."""
-    return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _previous_site(out):
@@ -71,7 +85,9 @@ def test_mathjax_is_version_3_with_its_fonts():
 
 def test_copy_mathjax_brings_what_tex_chtml_loads(tmp_path):
     dest = build_site.copy_mathjax(tmp_path / "mathjax")
-    assert (dest / MATHJAX_SCRIPT).read_bytes() == (build_site.mathjax_dir() / MATHJAX_SCRIPT).read_bytes()
+    assert (dest / MATHJAX_SCRIPT).read_bytes() == (
+        build_site.mathjax_dir() / MATHJAX_SCRIPT
+    ).read_bytes()
     assert (dest / "input" / "tex" / "extensions" / "boldsymbol.js").is_file()  # loaded on demand
     assert (dest / "ui" / "menu.js").is_file()
     assert len(list((dest / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))) > 10
@@ -82,6 +98,26 @@ def test_missing_mathjax_names_the_package(monkeypatch):
     monkeypatch.setattr(build_site.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(BuildError, match=build_site.MATHJAX_DISTRIBUTION):
         build_site.mathjax_dir()
+
+
+def test_missing_mathjax_fails_before_rendering_and_keeps_the_site(tmp_path, monkeypatch):
+    notebooks = tmp_path / "executed"
+    _executed_notebook(notebooks / "01_small.ipynb")
+    out = tmp_path / "build" / "html"
+    before = _previous_site(out)
+    monkeypatch.setattr(build_site.importlib.util, "find_spec", lambda name: None)
+
+    with pytest.raises(BuildError, match=build_site.MATHJAX_DISTRIBUTION):
+        build_site.build(notebooks, out)
+
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in out.parent.iterdir()) == ["html"], "temporary files left behind"
+
+
+def test_conf_loads_mathjax_from_where_the_build_copies_it():
+    conf = (DOCS_DIR / "conf.py").read_text()
+    path = build_site.MATHJAX_SUBDIR.relative_to("_static") / MATHJAX_SCRIPT
+    assert f'mathjax_path = "{path.as_posix()}"' in conf
 
 
 # --- Failed builds leave the previous site in place ----------------------------------------
@@ -172,9 +208,15 @@ class _Resources(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
-        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed") and attrs.get("src"):
+        if tag in ("script", "img", "iframe", "source", "audio", "video", "embed") and attrs.get(
+            "src"
+        ):
             self.urls.append(attrs["src"])
-        if tag == "link" and attrs.get("href") and attrs.get("rel") not in ("next", "prev", "index", "search"):
+        if (
+            tag == "link"
+            and attrs.get("href")
+            and attrs.get("rel") not in ("next", "prev", "index", "search")
+        ):
             self.urls.append(attrs["href"])
         if tag == "object" and attrs.get("data"):
             self.urls.append(attrs["data"])
@@ -196,7 +238,9 @@ def site(tmp_path_factory):
 @pytest.mark.slow
 def test_site_serves_its_own_mathjax(site):
     assert (site / "_static" / "mathjax" / MATHJAX_SCRIPT).is_file()
-    assert any((site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff"))
+    assert any(
+        (site / "_static" / "mathjax" / "output" / "chtml" / "fonts" / "woff-v2").glob("*.woff")
+    )
     for page in ("index.html", "api.html", "notebooks/01_first.html"):
         html = (site / page).read_text()
         assert 'class="math' in html, f"{page}: no math"
@@ -231,8 +275,11 @@ def test_notebook_pages_in_numbered_order_with_outputs(site):
     assert images and all((site / "notebooks" / src).resolve().is_file() for src in images)
     # stderr is rendered, marked with the class the browser test looks for
     assert 'class="output stderr' not in page
-    assert re.search(r'class="output stderr[^"]*"[^>]*>.*?to stderr', (site / "notebooks" / "02_second.html")
-                     .read_text(), re.DOTALL)
+    assert re.search(
+        r'class="output stderr[^"]*"[^>]*>.*?to stderr',
+        (site / "notebooks" / "02_second.html").read_text(),
+        re.DOTALL,
+    )
 
 
 @pytest.mark.slow
@@ -240,14 +287,18 @@ def test_sphinx_warning_fails_the_build_and_keeps_the_site(site, tmp_path):
     """A page that makes Sphinx warn (here a reference to no label) is refused; the site stays."""
     notebooks = tmp_path / "executed"
     _executed_notebook(notebooks / "01_first.ipynb")
-    broken = _executed_notebook(notebooks / "02_broken.ipynb", markdown="\nSee {ref}`no-such-label`.\n")
+    broken = _executed_notebook(
+        notebooks / "02_broken.ipynb", markdown="\nSee {ref}`no-such-label`.\n"
+    )
     before = _snapshot(site)
 
     with pytest.raises(BuildError, match=re.escape(f"{broken}:")):  # named by its own path
         build_site.build(notebooks, site)
 
     assert _snapshot(site) == before
-    assert sorted(p.name for p in site.parent.iterdir()) == [site.name], "temporary files left behind"
+    assert sorted(p.name for p in site.parent.iterdir()) == [site.name], (
+        "temporary files left behind"
+    )
 
 
 @pytest.mark.slow
@@ -267,25 +318,61 @@ def test_successful_build_replaces_the_site(tmp_path, capsys):
     assert "the previous site" not in (out / "index.html").read_text()
 
 
+def _public_modules():
+    """Every module of the package, subpackages' included, whose name has no leading underscore."""
+    return sorted(
+        info.name
+        for info in pkgutil.walk_packages(cross_entropy_mle.__path__, "cross_entropy_mle.")
+        if not any(part.startswith("_") for part in info.name.split("."))
+    )
+
+
+def _documented_modules():
+    return re.findall(r"^\.\. automodule:: (\S+)$", (DOCS_DIR / "api.md").read_text(), re.MULTILINE)
+
+
+def test_api_page_lists_every_module_once():
+    """docs/api.md names each public module of the package exactly once, and nothing else.
+
+    Subpackages themselves (``cross_entropy_mle.pymc``) may be left out: their modules are listed.
+    """
+    documented = _documented_modules()
+    assert len(documented) == len(set(documented)), f"listed twice: {documented}"
+    packages = {
+        name for name in _public_modules() if hasattr(importlib.import_module(name), "__path__")
+    }
+    modules = set(_public_modules()) - packages
+    assert sorted(modules - set(documented)) == [], "modules missing from docs/api.md"
+    assert sorted(set(documented) - modules - packages) == [], "docs/api.md lists unknown modules"
+
+
 @pytest.mark.slow
 def test_api_page_documents_every_public_function(site):
     """Each documented function and class a module exports has its entry: no module is forgotten."""
     html = (site / "api.html").read_text()
     documented = set(re.findall(r'<dt class="sig sig-object py" id="([^"]+)"', html))
     expected = set()
-    for info in pkgutil.iter_modules(cross_entropy_mle.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"cross_entropy_mle.{info.name}")
+    for name in _public_modules():
+        module = importlib.import_module(name)
+        if hasattr(module, "__path__"):
+            continue  # a subpackage re-exports what its modules define
         names = getattr(module, "__all__", None) or [
-            n for n, obj in vars(module).items()
-            if not n.startswith("_") and getattr(obj, "__module__", None) == module.__name__]
+            n
+            for n, obj in vars(module).items()
+            if not n.startswith("_") and getattr(obj, "__module__", None) == module.__name__
+        ]
         objects = {n: getattr(module, n) for n in names}
-        expected |= {f"{module.__name__}.{n}" for n, obj in objects.items()
-                     if (inspect.isfunction(obj) or inspect.isclass(obj)) and inspect.getdoc(obj)}
+        expected |= {
+            f"{module.__name__}.{n}"
+            for n, obj in objects.items()
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and inspect.getdoc(obj)
+        }
     assert "cross_entropy_mle.losses.cross_entropy" in expected
     assert sorted(expected - documented) == []
     assert 'class="math' in html, "the docstrings' math did not reach the page"
+    # each module's documentation opens with a table of its exports, linked to their entries
+    assert html.count('class="autosummary') >= len(_documented_modules())
+    assert 'href="#cross_entropy_mle.losses.cross_entropy"' in html
 
 
 @pytest.mark.slow

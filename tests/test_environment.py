@@ -9,7 +9,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from cross_entropy_mle.config import ROOT
+from tools.paths import ROOT
 
 # Conda-only entries of environment.yml that are not Python package requirements.
 CONDA_ONLY = {"python", "pip"}

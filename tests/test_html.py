@@ -9,6 +9,7 @@ screenshot of each page is saved under build/test/screenshots/ for a person to l
 
 import functools
 import http.server
+import itertools
 import re
 import shutil
 import threading
@@ -17,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from cross_entropy_mle import build_site
-from cross_entropy_mle.config import BUILD_DIR, NOTEBOOKS_DIR
+from tools import build_site
+from tools.paths import BUILD_DIR, NOTEBOOKS_DIR
 
 pytestmark = pytest.mark.slow
 
@@ -50,8 +51,11 @@ RAW_TEX = re.compile(r"\\[()[\]]|\$\$|\\begin\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
 @pytest.fixture(scope="module")
 def site(fast_build):
     """The site built from this session's fast-mode notebooks (only those that ran to the end)."""
-    executed = [fast_build.notebooks / f"{stem}.ipynb"
-                for stem, proc in fast_build.results.items() if proc.returncode == 0]
+    executed = [
+        fast_build.notebooks / f"{stem}.ipynb"
+        for stem, proc in fast_build.results.items()
+        if proc.returncode == 0
+    ]
     return build_site.build(executed, SITE)
 
 
@@ -80,7 +84,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
         yield browser
         browser.close()
 
@@ -99,7 +105,9 @@ class PageVisit:
     def __init__(self, browser, url, local_prefix):
         self.local_prefix = local_prefix
         self.requests, self.external, self.failed, self.errors = [], [], [], []
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900}, service_workers="block")
+        self.context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, service_workers="block"
+        )
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()
         self.page.on("request", lambda r: self.requests.append(r.url))
@@ -193,8 +201,8 @@ def _math_report(page):
 
 def _images(page):
     return page.evaluate(
-        """() => Array.from(document.images).map(
-             img => ({src: img.currentSrc || img.src, complete: img.complete, width: img.naturalWidth}))"""
+        """() => Array.from(document.images).map(img => ({
+             src: img.currentSrc || img.src, complete: img.complete, width: img.naturalWidth}))"""
     )
 
 
@@ -204,8 +212,11 @@ def _page_file(site, name):
 
 def test_site_has_exactly_the_expected_pages(site):
     """Every page of the site is one the browser test visits, and each notebook has its page."""
-    found = {p.relative_to(site).with_suffix("").as_posix() for p in site.rglob("*.html")
-             if p.relative_to(site).parts[0] not in ("_static", "_sources")}
+    found = {
+        p.relative_to(site).with_suffix("").as_posix()
+        for p in site.rglob("*.html")
+        if p.relative_to(site).parts[0] not in ("_static", "_sources")
+    }
     missing = sorted(set(PAGES) - found)
     assert not missing, f"pages missing from the site (did a notebook fail to execute?): {missing}"
     assert found == set(PAGES), f"pages the test does not visit: {sorted(found - set(PAGES))}"
@@ -222,7 +233,9 @@ def test_page_in_browser(name, site, server, browser, screenshots):
         assert visit.external == [], f"requests outside the site: {visit.external}"
         assert visit.failed == [], f"failed requests: {visit.failed}"
         assert visit.errors == [], f"errors in the page: {visit.errors}"
-        assert all(u.startswith(server) for u in visit.requests if not u.startswith(("data:", "blob:")))
+        assert all(
+            u.startswith(server) for u in visit.requests if not u.startswith(("data:", "blob:"))
+        )
 
         images = _images(page)
         broken = [img["src"] for img in images if not img["complete"] or img["width"] == 0]
@@ -231,7 +244,9 @@ def test_page_in_browser(name, site, server, browser, screenshots):
         math = _math_report(page)
         if OTHER_PAGES.get(name, True):  # the landing page, the API and every notebook show math
             assert math["math"] > 0, "no math on a page that should have some"
-            assert math["containers"] >= math["math"], "MathJax produced fewer elements than there are formulas"
+            assert math["containers"] >= math["math"], (
+                "MathJax produced fewer elements than there are formulas"
+            )
         assert math["untypeset"] == [], f"math left untypeset: {math['untypeset']}"
         assert math["errors"] == [], f"TeX errors: {math['errors']}"
         prose = _prose_text(page)
@@ -239,7 +254,10 @@ def test_page_in_browser(name, site, server, browser, screenshots):
         assert raw == [], f"raw TeX in the page's text: {raw}"
 
         assert "Traceback" not in page.inner_text("body")
-        bad = [t.strip()[:200] for t in page.locator(".output.stderr, .output.traceback").all_inner_texts()]
+        bad = [
+            t.strip()[:200]
+            for t in page.locator(".output.stderr, .output.traceback").all_inner_texts()
+        ]
         assert bad == [], f"stderr or error outputs: {bad}"
         for text in page.locator(".cell_output").all_inner_texts():
             assert "Warning" not in text, f"a warning in a cell output: {text[:300]}"
@@ -263,7 +281,8 @@ def test_landing_page_links_to_every_notebook_and_the_api(server, browser):
     visit = PageVisit(browser, urljoin(server, "index.html"), server)
     try:
         hrefs = visit.page.eval_on_selector_all(
-            "article a[href]", "links => links.map(a => a.href)")
+            "article a[href]", "links => links.map(a => a.href)"
+        )
     finally:
         visit.close()
     linked = {urlsplit(h).path.lstrip("/") for h in hrefs if h.startswith(server)}
@@ -274,12 +293,12 @@ def test_landing_page_links_to_every_notebook_and_the_api(server, browser):
 def test_notebook_pages_link_to_their_neighbours(site):
     """Previous/next links follow the numbered reading order."""
     order = ["index", *NOTEBOOK_PAGES]
-    for before, name in zip(order, order[1:]):
+    for before, name in itertools.pairwise(order):
         html = _page_file(site, name).read_text()
         target = "../index.html" if before == "index" else f"{Path(before).name}.html"
-        assert re.search(rf'class="left-prev"\s+href="{re.escape(target)}"', html) or \
-            re.search(rf'href="{re.escape(target)}"[^>]*class="left-prev"', html), \
-            f"{name}: no 'previous' link to {before}"
+        assert re.search(rf'class="left-prev"\s+href="{re.escape(target)}"', html) or re.search(
+            rf'href="{re.escape(target)}"[^>]*class="left-prev"', html
+        ), f"{name}: no 'previous' link to {before}"
 
 
 def test_landing_page_from_disk(site, browser, screenshots):
@@ -291,7 +310,9 @@ def test_landing_page_from_disk(site, browser, screenshots):
         assert visit.external == [], f"requests outside the site: {visit.external}"
         assert visit.failed == [], f"failed requests: {visit.failed}"
         assert visit.errors == [], f"errors in the page: {visit.errors}"
-        assert all(u.startswith(prefix) for u in visit.requests if not u.startswith(("data:", "blob:")))
+        assert all(
+            u.startswith(prefix) for u in visit.requests if not u.startswith(("data:", "blob:"))
+        )
         math = _math_report(visit.page)
         assert math["math"] > 0 and math["untypeset"] == [] and math["errors"] == []
         assert _images(visit.page) == [] or all(i["width"] > 0 for i in _images(visit.page))

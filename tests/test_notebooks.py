@@ -13,7 +13,7 @@ from collections import Counter
 import nbformat
 import pytest
 
-from cross_entropy_mle.config import NOTEBOOKS_DIR
+from tools.paths import NOTEBOOKS_DIR, ROOT
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 by_stem = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
@@ -139,9 +139,9 @@ def test_a_second_run_gives_the_same_numbers_and_figures(fast_build, tmp_path):
     first = fast_build.notebooks / src.name
     assert first.is_file(), "notebook 01 did not execute in the fast build"
     second, figures = tmp_path / src.name, tmp_path / "figures"
-    cmd = [sys.executable, "-m", "cross_entropy_mle.run_notebook", str(src), str(second),
+    cmd = [sys.executable, "-m", "tools.run_notebook", str(src), str(second),
            "--figures", str(figures), "--fast"]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy())
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(), cwd=ROOT)
     assert proc.returncode == 0, _tail(proc.stderr)
 
     def numbers(nb):  # stdout and results of every code cell but the watermark

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from cross_entropy_mle.config import ROOT
+from tools.paths import ROOT
 
 
 @pytest.mark.slow

@@ -1,29 +1,62 @@
-"""Project paths and run settings, found from the package rather than the working directory.
+"""Run settings of the notebooks: where figures go and whether to run in fast mode.
 
-Environment variables (set by the Makefile and the tests):
+Environment variables (set by the notebook runner, ``python -m tools.run_notebook``, and by the
+tests):
 
 ``CROSS_ENTROPY_MLE_FIGURES``
-    Directory that :func:`~cross_entropy_mle.plotting.save_figure` writes to (default ``figures/``).
-    The build points it at a temporary directory and moves the files into ``figures/`` only when
-    the notebook ran to the end.
+    Directory that :func:`~cross_entropy_mle.plotting.save_figure` writes to. Unset, figures go
+    to the ``figures/`` directory of the repository that holds the working directory. The build
+    points it at a temporary directory and moves the files into ``figures/`` only when the
+    notebook ran to the end.
 ``CROSS_ENTROPY_MLE_FAST``
     ``1`` selects the fast mode of the notebooks: smaller data sets and fewer posterior draws.
+
+Nothing here depends on where the package is installed: an installed copy (not editable) works
+the same.
 """
 
 import os
 from pathlib import Path
 
-__all__ = ["BUILD_DIR", "FIGURES_DIR", "NOTEBOOKS_DIR", "ROOT", "fast_mode", "figures_dir"]
+__all__ = ["fast_mode", "figures_dir"]
 
-ROOT = Path(__file__).resolve().parents[2]
-FIGURES_DIR = ROOT / "figures"
-BUILD_DIR = ROOT / "build"
-NOTEBOOKS_DIR = ROOT / "notebooks"
+
+def _repository(start):
+    """The nearest of ``start`` and its parents that holds ``pyproject.toml`` and ``notebooks/``."""
+    for directory in (start, *start.parents):
+        if (directory / "pyproject.toml").is_file() and (directory / "notebooks").is_dir():
+            return directory
+    return None
 
 
 def figures_dir():
-    """The directory figures are written to: ``$CROSS_ENTROPY_MLE_FIGURES`` or ``figures/``."""
-    return Path(os.environ.get("CROSS_ENTROPY_MLE_FIGURES", FIGURES_DIR))
+    """The directory figures are written to.
+
+    Returns
+    -------
+    pathlib.Path
+        ``$CROSS_ENTROPY_MLE_FIGURES`` if it is set; otherwise ``figures/`` in the repository
+        found from the working directory upwards (the first directory holding both
+        ``pyproject.toml`` and ``notebooks/``). Notebooks run with ``notebooks/`` as their
+        working directory, in Jupyter and under the build, so they find it.
+
+    Raises
+    ------
+    FileNotFoundError
+        If the variable is unset and no such repository holds the working directory.
+    """
+    value = os.environ.get("CROSS_ENTROPY_MLE_FIGURES")
+    if value:
+        return Path(value)
+    cwd = Path.cwd().resolve()
+    root = _repository(cwd)
+    if root is None:
+        raise FileNotFoundError(
+            f"no directory for figures: {cwd} is not inside the project's repository (no parent "
+            "holds both pyproject.toml and notebooks/); set CROSS_ENTROPY_MLE_FIGURES to the "
+            "directory figures should be written to"
+        )
+    return root / "figures"
 
 
 def fast_mode():

@@ -1,9 +1,11 @@
-"""Execute one notebook atomically: ``python -m cross_entropy_mle.run_notebook SRC OUT``.
+"""Execute one notebook atomically: ``python -m tools.run_notebook SRC OUT``.
 
-The notebook runs with its figures directed to a temporary directory. Only when every cell
-succeeded are the figures moved into ``figures/`` (or ``--figures DIR``) and the executed
-notebook written to ``OUT``; a failure names the notebook and the failing cell and leaves the
-previous outputs untouched.
+Run from the repository root. The notebook runs in its own directory (the kernel's working
+directory is the one holding ``SRC``, as in Jupyter), with its figures directed to a temporary
+directory through ``CROSS_ENTROPY_MLE_FIGURES`` and fast mode set through
+``CROSS_ENTROPY_MLE_FAST``. Only when every cell succeeded are the figures moved into
+``figures/`` (or ``--figures DIR``) and the executed notebook written to ``OUT``; a failure names
+the notebook and the failing cell and leaves the previous outputs untouched.
 """
 
 import argparse
@@ -17,7 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from .config import FIGURES_DIR
+from .paths import FIGURES_DIR
 
 
 def run(src, out, figures=FIGURES_DIR, fast=False, timeout=1800):
@@ -27,12 +29,19 @@ def run(src, out, figures=FIGURES_DIR, fast=False, timeout=1800):
     out.parent.mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="figures-", dir=out.parent) as tmp:
-        env = {"CROSS_ENTROPY_MLE_FIGURES": tmp, "CROSS_ENTROPY_MLE_FAST": "1" if fast else "0"}
+        # Absolute: the kernel runs in the notebook's directory, not in this one.
+        env = {
+            "CROSS_ENTROPY_MLE_FIGURES": str(Path(tmp).resolve()),
+            "CROSS_ENTROPY_MLE_FAST": "1" if fast else "0",
+        }
         old = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
             client = NotebookClient(
-                nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(src.parent)}}
+                nb,
+                timeout=timeout,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(src.parent)}},
             )
             client.execute()
         except CellExecutionError as err:
@@ -62,12 +71,14 @@ def _failing_cell(nb):
 
 
 def main(argv=None):
-    """Command line: ``python -m cross_entropy_mle.run_notebook SRC OUT [--figures DIR] [--fast]``."""
+    """Command line: ``python -m tools.run_notebook SRC OUT [--figures DIR] [--fast]``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("src")
     parser.add_argument("out")
     parser.add_argument("--figures", default=str(FIGURES_DIR))
-    parser.add_argument("--fast", action="store_true", help="run in fast mode (smaller N, fewer draws)")
+    parser.add_argument(
+        "--fast", action="store_true", help="run in fast mode (smaller N, fewer draws)"
+    )
     args = parser.parse_args(argv)
     written = run(args.src, args.out, args.figures, args.fast)
     print(f"{args.src} -> {args.out}; figures: {', '.join(p.name for p in written) or 'none'}")

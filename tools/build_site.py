@@ -1,16 +1,21 @@
-"""Render the executed notebooks and the API as a static site: ``python -m cross_entropy_mle.build_site NB... OUT``.
+"""Render the executed notebooks and the API as a static site.
+
+Run from the repository root: ``python -m tools.build_site NB... OUT``.
 
 ``NB...`` is a directory of executed notebooks (every ``*.ipynb`` in it) or a list of executed
-notebook files. The site is built with Sphinx, myst-nb (outputs are taken from the executed
-notebooks, nothing is run again) and the PyData theme. The build is atomic:
+notebook files. Sphinx does the rendering (``docs/conf.py``: myst-nb takes the outputs from the
+executed notebooks and runs nothing again; autosummary writes the API pages). This module adds
+only what ``sphinx-build`` does not do by itself:
 
-1. a source directory is assembled next to ``OUT``: a copy of ``docs/`` and of every notebook
-   under ``notebooks/``;
-2. ``sphinx-build -W --keep-going`` renders it into a temporary directory (any warning fails);
-3. only then does the new site replace ``OUT``. A failed build leaves the previous site untouched.
-
-The math renderer is MathJax 3, copied into the site's ``_static/mathjax/`` from an installed
-Python package, so the pages make no request outside the site, from a web server or from disk.
+1. it assembles one source directory from two places, a copy of ``docs/`` and the executed
+   notebooks under ``notebooks/``, and refuses a notebook that was never executed (myst-nb
+   would render it without outputs);
+2. it serves MathJax 3 from the site: the files are copied from an installed Python package into
+   ``_static/mathjax/``, so the pages make no request outside the site, from a web server or
+   from disk;
+3. it replaces ``OUT`` atomically: ``sphinx-build -W --keep-going`` renders into a temporary
+   directory next to ``OUT`` (any warning fails), which replaces ``OUT`` only when everything
+   succeeded. A failed build leaves the previous site untouched.
 """
 
 import argparse
@@ -26,18 +31,28 @@ from pathlib import Path
 
 import nbformat
 
-from .config import ROOT
+from .paths import DOCS_DIR
 
-__all__ = ["DOCS_DIR", "MATHJAX_SCRIPT", "BuildError", "assemble", "build", "copy_mathjax", "mathjax_dir",
-           "notebook_paths"]
+__all__ = [
+    "MATHJAX_DISTRIBUTION",
+    "MATHJAX_SCRIPT",
+    "BuildError",
+    "assemble",
+    "build",
+    "copy_mathjax",
+    "mathjax_dir",
+    "notebook_paths",
+]
 
-DOCS_DIR = ROOT / "docs"
-#: The MathJax component the pages load, relative to the MathJax directory.
+#: The MathJax component the pages load, relative to the MathJax directory; ``docs/conf.py``
+#: points ``mathjax_path`` at ``mathjax/`` followed by this name.
 MATHJAX_SCRIPT = "tex-chtml.js"
+#: Where the MathJax files go in the site.
+MATHJAX_SUBDIR = Path("_static") / "mathjax"
 # What tex-chtml.js loads on demand (TeX extensions, fonts, menu, accessibility); the other
 # combined components are not needed, and latest.js would fetch MathJax from a CDN.
 _MATHJAX_SUBDIRS = ("a11y", "adaptors", "input", "output", "sre", "ui")
-# The distribution that ships MathJax's release files (no dependencies; imports as ``mathjax``).
+#: The distribution that ships MathJax's release files (no dependencies; imports as ``mathjax``).
 MATHJAX_DISTRIBUTION = "django-static-mathjax"
 
 
@@ -61,8 +76,8 @@ def mathjax_dir():
     spec = importlib.util.find_spec("mathjax")
     if spec is None or not spec.submodule_search_locations:
         raise BuildError(
-            f"MathJax is not installed: the site serves its own copy, taken from the Python package "
-            f"{MATHJAX_DISTRIBUTION!r} (in requirements.lock; `make setup` installs it)"
+            "MathJax is not installed: the site serves its own copy, taken from the Python "
+            f"package {MATHJAX_DISTRIBUTION!r} (in requirements.lock; `make setup` installs it)"
         )
     root = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
     es5 = root / "es5"
@@ -91,16 +106,21 @@ def _check_executed(path):
         nb = nbformat.read(path, as_version=4)
     except Exception as err:  # invalid JSON or not a notebook: nbformat raises several kinds
         raise BuildError(f"{path} is not a readable notebook: {err}") from None
-    unrun = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.execution_count is None
-             and c.source.strip()]
+    unrun = [
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code" and c.execution_count is None and c.source.strip()
+    ]
     if unrun:
-        raise BuildError(f"{path} is not executed (code cell #{unrun[0]} has no execution count): "
-                         "render executed notebooks, e.g. from build/notebooks/")
+        raise BuildError(
+            f"{path} is not executed (code cell #{unrun[0]} has no execution count): "
+            "render executed notebooks, e.g. from build/notebooks/"
+        )
 
 
 def notebook_paths(notebooks):
     """The notebook files given as a directory (its ``*.ipynb``) or as an iterable of files."""
-    if isinstance(notebooks, (str, os.PathLike)):
+    if isinstance(notebooks, str | os.PathLike):
         notebooks = [notebooks]
     paths = []
     for item in map(Path, notebooks):
@@ -121,8 +141,8 @@ def assemble(notebooks, src, docs=DOCS_DIR):
     notebooks, src, docs = notebook_paths(notebooks), Path(src), Path(docs)
     if not (docs / "conf.py").is_file():
         raise BuildError(f"{docs} has no conf.py")
-    shutil.copytree(docs, src, ignore=shutil.ignore_patterns("_build", "__pycache__", ".*"),
-                    dirs_exist_ok=True)
+    ignore = shutil.ignore_patterns("_build", "generated", "__pycache__", ".*")
+    shutil.copytree(docs, src, ignore=ignore, dirs_exist_ok=True)
     (src / "notebooks").mkdir(exist_ok=True)
     for path in notebooks:
         _check_executed(path)
@@ -153,31 +173,34 @@ def build(notebooks, out, docs=DOCS_DIR, quiet=True):
     Raises
     ------
     BuildError
-        If sphinx-build failed or warned; ``out`` is then as it was before.
+        If MathJax is missing, a notebook is not executed, or sphinx-build failed or warned;
+        ``out`` is then as it was before.
     """
     out = Path(out).resolve()
+    mathjax_dir()  # fail before rendering anything if MathJax is missing
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=f".{out.name}-build-", dir=out.parent) as tmp:
         tmp = Path(tmp)
         src, new = tmp / "src", tmp / "html"
         copied = assemble(notebooks, src, docs)
-        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-E",
-               "-d", str(tmp / "doctrees"), str(src), str(new)]
-        if quiet:
-            cmd.insert(3, "-q")
+        cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-E"]
+        cmd += ["-q"] if quiet else []
+        cmd += ["-d", str(tmp / "doctrees"), str(src), str(new)]
         proc = subprocess.run(cmd, capture_output=True, text=True)
         log = _original_paths(f"{proc.stdout}{proc.stderr}", src, copied, Path(docs))
         if proc.returncode != 0:
-            raise BuildError(f"sphinx-build failed (exit {proc.returncode}); {out} is unchanged\n"
-                             f"{log}".rstrip())
+            raise BuildError(
+                f"sphinx-build failed (exit {proc.returncode}); {out} is unchanged\n{log}".rstrip()
+            )
         if log.strip():
             print(log.rstrip(), file=sys.stderr)
+        copy_mathjax(new / MATHJAX_SUBDIR)
         _replace(new, out, tmp / "old")
     return out
 
 
 def _original_paths(log, src, notebooks, docs):
-    """Name the notebooks and pages in sphinx-build's messages by their own paths, not the copies'."""
+    """Name the notebooks and pages in sphinx-build's messages by their own paths."""
     for path in notebooks:
         log = log.replace(str(src / "notebooks" / path.name), str(path))
     return log.replace(f"{src}/", f"{docs}/")
@@ -197,12 +220,15 @@ def _replace(new, out, graveyard):
 
 
 def main(argv=None):
-    """Command line: ``python -m cross_entropy_mle.build_site NOTEBOOK... OUT_DIR``."""
+    """Command line: ``python -m tools.build_site NOTEBOOK... OUT_DIR``."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+",
-                        help="executed notebooks: a directory (e.g. build/notebooks) or .ipynb files")
+    parser.add_argument(
+        "notebooks",
+        nargs="+",
+        help="executed notebooks: a directory (e.g. build/notebooks) or .ipynb files",
+    )
     parser.add_argument("out", help="the site's directory, e.g. build/html")
-    parser.add_argument("--docs", default=str(DOCS_DIR), help="Sphinx source directory (default: docs/)")
+    parser.add_argument("--docs", default=str(DOCS_DIR), help="Sphinx source (default: docs/)")
     parser.add_argument("--verbose", action="store_true", help="show sphinx-build's progress")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -212,7 +238,8 @@ def main(argv=None):
         print(f"error: {err}", file=sys.stderr)
         return 1
     n = len(notebook_paths(args.notebooks))
-    print(f"{n} notebook{'' if n == 1 else 's'} -> {out}/index.html in {time.perf_counter() - start:.1f} s")
+    seconds = time.perf_counter() - start
+    print(f"{n} notebook{'' if n == 1 else 's'} -> {out}/index.html in {seconds:.1f} s")
     return 0
 
 
