@@ -26,18 +26,6 @@ def reference_gradient(X, y, W, b):
     return (q.T @ design)[1:].ravel()
 
 
-def test_pack_unpack_round_trip():
-    rng = np.random.default_rng(0)
-    W, b = rng.normal(size=(4, 3)), rng.normal(size=4)
-    W[0], b[0] = 0.0, 0.0
-    theta = ce.pack_params(W, b)
-    assert theta.shape == (3 * 4,)
-    np.testing.assert_array_equal(theta[:4], [b[1], *W[1]])
-    W2, b2 = ce.unpack_params(theta, 4, 3)
-    np.testing.assert_array_equal(W2, W)
-    np.testing.assert_array_equal(b2, b)
-
-
 # --- the objective fit.py minimises: value, gradient and Hessian-vector products --------------
 
 
@@ -198,27 +186,6 @@ def test_l2_term(objective, symmetric):
     numeric_hv = (obj.loss_gradient(theta + h * v)[1] - obj.loss_gradient(theta - h * v)[1]) / (2 * h)
     np.testing.assert_allclose(obj.hessp(theta, v), numeric_hv, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(obj.hessian(theta) @ v, obj.hessp(theta, v), rtol=1e-12, atol=1e-12)
-
-
-def test_to_pivot_keeps_probabilities():
-    rng = np.random.default_rng(13)
-    X, W, b = rng.normal(size=(20, 3)), rng.normal(size=(4, 3)), rng.normal(size=4)
-    Wp, bp = ce.to_pivot(W, b)
-    np.testing.assert_array_equal(Wp[0], 0.0)
-    np.testing.assert_allclose(ce.softmax(ce.linear_predictor(X, Wp, bp)),
-                               ce.softmax(ce.linear_predictor(X, W, b)), rtol=1e-13)
-
-
-@pytest.mark.parametrize(
-    "args, match",
-    [
-        ((np.zeros((3, 2)), np.zeros((3, 3)), np.zeros(3)), "weights must have shape"),
-        ((np.zeros((3, 2)), np.zeros((2, 2)), np.zeros((2, 1))), "bias must have 1 dimension"),
-    ],
-)
-def test_linear_predictor_bad_input(args, match):
-    with pytest.raises(ValueError, match=match):
-        ce.linear_predictor(*args)
 
 
 def test_loss_bad_l2():

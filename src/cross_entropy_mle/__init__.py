@@ -4,6 +4,7 @@ The modules, from the bottom up (each imports only those above it):
 
 ``validate``     input checks of every public function
 ``losses``       log-softmax, cross entropy, the categorical log-pmf, Brier and other scores
+``model``        softmax regression: logits, probabilities, the pivot parametrisation
 ``objective``    the softmax-regression objective, written once (loss, gradient, Hessian)
 ``standardise``  column centring and scaling, and the parameter map back
 ``convergence``  the result of every fitter and the one convergence policy
@@ -61,7 +62,8 @@ from .network import (
     simulate_network,
     unpack_network,
 )
-from .objective import SoftmaxRegression, SoftmaxRegressionLoss, linear_predictor, pack_params, to_pivot, unpack_params
+from .model import SoftmaxRegression, linear_predictor, pack_params, to_pivot, unpack_params
+from .objective import SoftmaxRegressionLoss
 from .separation import SeparationError, separation_direction
 from .simulate import SimulatedData, sample_features, simulate
 from .symmetry import canonical_network, flip_hidden, permute_hidden, symmetric_networks

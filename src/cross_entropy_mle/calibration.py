@@ -14,7 +14,7 @@ from numpy.polynomial.hermite_e import hermegauss
 from numpy.typing import ArrayLike
 
 from .losses import entropy, kl_divergence, log_softmax, softmax
-from .objective import linear_predictor
+from .model import linear_predictor
 from .validate import check_finite_array, check_int
 
 __all__ = ["CrossEntropyDecomposition", "ReliabilityCurve", "population_cross_entropy", "reliability_curve"]

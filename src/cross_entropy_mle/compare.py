@@ -10,7 +10,8 @@ import numpy as np
 
 from .convergence import FitResult
 from .fit import fit_cross_entropy
-from .objective import SoftmaxRegression, SoftmaxRegressionLoss, pack_params
+from .model import SoftmaxRegression, pack_params
+from .objective import SoftmaxRegressionLoss
 from .separation import check_identifiable
 from .standardise import standardise
 from .validate import check_X_y

@@ -22,7 +22,8 @@ from threadpoolctl import threadpool_limits
 from .convergence import FitResult, fit_result, minimize
 from .losses import one_hot, score_logits
 from .newton import certify_minimiser, newton
-from .objective import SoftmaxRegression, SoftmaxRegressionLoss, pack_params, unpack_params
+from .model import SoftmaxRegression, pack_params, unpack_params
+from .objective import SoftmaxRegressionLoss
 from .separation import SeparationError, check_identifiable, separation_error
 from .standardise import standardise
 from .validate import check_finite_array, check_int, check_labels, check_positive, check_X_y

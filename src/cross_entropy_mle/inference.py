@@ -23,7 +23,8 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from .fit import fit_cross_entropy
-from .objective import SoftmaxRegressionLoss, pack_params
+from .model import pack_params
+from .objective import SoftmaxRegressionLoss
 from .validate import check_finite_array, check_int, check_level, check_positive, check_rng, check_X_y
 
 __all__ = [

@@ -8,7 +8,8 @@ themselves underflow for all but tiny data sets.
 
 import numpy as np
 
-from .objective import SoftmaxRegressionLoss, to_pivot
+from .model import to_pivot
+from .objective import SoftmaxRegressionLoss
 from .validate import check_finite_array, check_int
 
 __all__ = ["log_integral", "log_likelihood_grid"]

@@ -3,7 +3,7 @@ r"""The softmax-regression objective, written once: loss, gradient, Hessian-vect
 The model is :math:`q(y = k \mid x; \theta) = \operatorname{softmax}(W x + b)_k` in the *pivot*
 parametrisation: class 0's row of :math:`[b, W]` is fixed at zero and the free parameters are
 the rows :math:`\tilde w_k = (b_k, W_k)`, :math:`k = 1, \dots, K-1`, packed row-major by
-:func:`pack_params`. With :math:`\tilde x_i = (1, x_i)` and :math:`h_i` the one-hot label,
+:func:`~cross_entropy_mle.model.pack_params`. With :math:`\tilde x_i = (1, x_i)` and :math:`h_i` the one-hot label,
 
 .. math::
     f(\theta) = \sum_{i=1}^N -\log q_{i y_i}
@@ -29,124 +29,16 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import linalg
 
-from .losses import log_softmax, softmax
+from .losses import log_softmax
 from .validate import check_finite_array, check_X_y
 
-__all__ = [
-    "SoftmaxRegression",
-    "SoftmaxRegressionLoss",
-    "linear_predictor",
-    "pack_params",
-    "to_pivot",
-    "unpack_params",
-]
+__all__ = ["SoftmaxRegressionLoss"]
 
 #: The Newton systems are preconditioned by the exact Hessian of a regular subsample of about
 #: ``PRECONDITIONER_ROWS_PER_PARAM`` observations per free parameter, when there are at most
 #: ``PRECONDITIONER_MAX_PARAMS`` free parameters (a Kronecker approximation otherwise).
 PRECONDITIONER_ROWS_PER_PARAM = 40
 PRECONDITIONER_MAX_PARAMS = 600
-
-
-def linear_predictor(X: ArrayLike, weights: ArrayLike, bias: ArrayLike) -> np.ndarray:
-    r"""Class logits :math:`z_i = W x_i + b` of a softmax-regression model.
-
-    Parameters
-    ----------
-    X : array_like of shape (n_samples, n_features)
-    weights : array_like of shape (n_classes, n_features)
-    bias : array_like of shape (n_classes,)
-
-    Returns
-    -------
-    ndarray of shape (n_samples, n_classes)
-    """
-    X = check_finite_array(X, "X", ndim=2)
-    W = check_finite_array(weights, "weights", ndim=2, allow_empty=True)
-    b = check_finite_array(bias, "bias", ndim=1)
-    if W.shape != (b.size, X.shape[1]):
-        raise ValueError(
-            f"weights must have shape (n_classes, n_features) = ({b.size}, {X.shape[1]}), "
-            f"got {W.shape}"
-        )
-    return X @ W.T + b
-
-
-@dataclass(frozen=True)
-class SoftmaxRegression:
-    """A softmax-regression model: ``weights`` (K, d) and ``bias`` (K,)."""
-
-    weights: np.ndarray
-    bias: np.ndarray
-
-    def decision_function(self, X: ArrayLike) -> np.ndarray:
-        """Logits ``W x + b``, shape (n_samples, n_classes)."""
-        return linear_predictor(X, self.weights, self.bias)
-
-    def predict_proba(self, X: ArrayLike) -> np.ndarray:
-        """Class probabilities ``softmax(W x + b)``, shape (n_samples, n_classes)."""
-        return softmax(self.decision_function(X))
-
-
-def pack_params(weights: ArrayLike, bias: ArrayLike) -> np.ndarray:
-    """Flatten ``(weights, bias)`` into the free-parameter vector of the pivot parametrisation.
-
-    Parameters
-    ----------
-    weights : array_like of shape (n_classes, n_features)
-    bias : array_like of shape (n_classes,)
-        Any parametrisation: class 0's row is subtracted first (see :func:`to_pivot`).
-
-    Returns
-    -------
-    ndarray of shape ((n_classes - 1) * (n_features + 1),)
-        Rows 1..K-1 of ``[b, W]``, row-major.
-    """
-    W, b = to_pivot(weights, bias)
-    return np.column_stack([b[1:], W[1:]]).ravel()
-
-
-def unpack_params(theta: ArrayLike, n_classes: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse of :func:`pack_params`: ``(weights, bias)`` with class 0 fixed at zero."""
-    theta = check_finite_array(theta, "theta", ndim=1, allow_empty=True)
-    if theta.size != (n_classes - 1) * (n_features + 1):
-        raise ValueError(
-            f"theta must have (n_classes - 1) * (n_features + 1) = "
-            f"{(n_classes - 1) * (n_features + 1)} entries, got {theta.size}"
-        )
-    full = np.zeros((n_classes, n_features + 1))
-    full[1:] = theta.reshape(n_classes - 1, n_features + 1)
-    return full[:, 1:].copy(), full[:, 0].copy()
-
-
-def to_pivot(weights: ArrayLike, bias: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    r"""Subtract class 0's parameters from every class: the pivot parametrisation.
-
-    .. math:: W_k \mapsto W_k - W_0, \qquad b_k \mapsto b_k - b_0
-
-    Adding the same vector to every class's logit leaves the softmax unchanged, so the result
-    gives the same probabilities for every :math:`x`, with row 0 equal to zero.
-
-    Parameters
-    ----------
-    weights : array_like of shape (..., n_classes, n_features)
-        W, possibly with leading batch axes (for instance posterior draws).
-    bias : array_like of shape (..., n_classes)
-
-    Returns
-    -------
-    weights : ndarray of shape (..., n_classes, n_features)
-    bias : ndarray of shape (..., n_classes)
-    """
-    W = check_finite_array(weights, "weights", allow_empty=True)
-    b = check_finite_array(bias, "bias")
-    if W.ndim < 2 or W.shape[:-1] != b.shape:
-        raise ValueError(
-            f"weights must have shape bias.shape + (n_features,) = {b.shape} + (d,), got {W.shape}"
-        )
-    if b.shape[-1] < 2:
-        raise ValueError(f"bias must have at least 2 classes on its last axis, got shape {b.shape}")
-    return W - W[..., :1, :], b - b[..., :1]
 
 
 @dataclass
@@ -165,7 +57,7 @@ class SoftmaxRegressionLoss:
     r"""Summed negative log-likelihood of softmax regression, with an optional L2 term.
 
     The one implementation of the objective in the module docstring. ``theta`` is the packed
-    free-parameter vector of :func:`pack_params`. The design is held transposed, (p, N) with
+    free-parameter vector of :func:`~cross_entropy_mle.model.pack_params`. The design is held transposed, (p, N) with
     p = n_features + 1, and processed in blocks of observations that stay in cache; the
     probabilities at the last evaluated ``theta`` are kept for Hessian-vector products.
 
@@ -298,7 +190,7 @@ class SoftmaxRegressionLoss:
         return out.ravel()
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
-        """The Hessian, shape ``(n_params, n_params)``, in the order of :func:`pack_params`."""
+        """The Hessian, shape ``(n_params, n_params)``, in the order of :func:`~cross_entropy_mle.model.pack_params`."""
         self._ensure(theta)
         k, p = self.shape
         H = np.zeros((k, p, k, p))

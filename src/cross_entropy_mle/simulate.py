@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .losses import softmax
-from .objective import linear_predictor
+from .model import linear_predictor
 from .validate import check_finite_array, check_int, check_rng
 
 __all__ = ["SimulatedData", "sample_features", "simulate"]

@@ -14,7 +14,8 @@ from scipy import stats
 
 import cross_entropy_mle as ce
 from cross_entropy_mle.convergence import ConvergenceWarning
-from cross_entropy_mle.objective import SoftmaxRegressionLoss, pack_params, to_pivot
+from cross_entropy_mle.model import pack_params, to_pivot
+from cross_entropy_mle.objective import SoftmaxRegressionLoss
 from cross_entropy_mle.pymc import models
 from cross_entropy_mle.pymc.models import (
     OptimizerOutcome,

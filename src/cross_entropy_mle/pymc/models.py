@@ -32,7 +32,8 @@ from pytensor.tensor.exceptions import NotScalarConstantError
 from pytensor.tensor.random.basic import NormalRV
 
 from ..convergence import FitResult, fit_result, precision_floor_reached
-from ..objective import SoftmaxRegression, SoftmaxRegressionLoss, pack_params
+from ..model import SoftmaxRegression, pack_params
+from ..objective import SoftmaxRegressionLoss
 from ..validate import check_int, check_positive, check_X_y
 
 __all__ = [
