@@ -29,7 +29,7 @@ EXECUTED := $(NOTEBOOKS:notebooks/%.ipynb=build/notebooks/%.ipynb)
 PAIRED := $(NOTEBOOKS:.ipynb=.py)
 LINTED := src tests tools benchmarks $(PAIRED)
 
-.PHONY: all setup notebooks html test test-fast lint sync bench lock clean distclean help check-python
+.PHONY: all setup notebooks html test test-fast lint sync bench lock clean distclean help check-python check-system
 .SECONDARY:
 .DELETE_ON_ERROR:
 
@@ -44,6 +44,11 @@ check-python:
 
 setup: $(INSTALLED) ## Create .venv and install the locked packages and the library
 
+# System programs the notebooks need: graphviz's dot draws the PyMC model graphs.
+check-system:
+	@command -v dot >/dev/null 2>&1 || { echo "error: the notebooks draw model graphs with graphviz's dot, which is missing."; \
+	  echo "Install it: apt-get install graphviz (Debian/Ubuntu), or conda install -c conda-forge graphviz"; exit 1; }
+
 $(INSTALLED): $(LOCK) pyproject.toml | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
@@ -53,7 +58,7 @@ $(INSTALLED): $(LOCK) pyproject.toml | check-python
 
 notebooks: $(EXECUTED) ## Execute the notebooks into build/notebooks/ and write their figures
 
-build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py tools/paths.py $(LOCK) | $(INSTALLED)
+build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py tools/paths.py $(LOCK) | $(INSTALLED) check-system
 	$(PY) -m tools.run_notebook $< $@
 
 html: build/html/index.html ## Render the executed notebooks and the API as a static site
@@ -62,7 +67,7 @@ build/html/index.html: $(EXECUTED) $(shell find docs -type f -not -path 'docs/ge
 	@if [ -f docs/conf.py ]; then $(PY) -m tools.build_site $(EXECUTED) build/html; \
 	else echo "docs/ has no conf.py yet: no HTML to render"; fi
 
-test: $(INSTALLED) ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser
+test: $(INSTALLED) check-system ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED) ## Run the tests not marked slow

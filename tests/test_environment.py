@@ -13,6 +13,8 @@ from tools.paths import ROOT
 
 # Conda-only entries of environment.yml that are not Python package requirements.
 CONDA_ONLY = {"python", "pip"}
+# conda-forge names of PyPI packages that differ from the PyPI name.
+CONDA_NAMES = {"python-graphviz": "graphviz"}
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +46,8 @@ def conda_requirements(env):
         for entry in dep["pip"] if isinstance(dep, dict) else [dep]:
             if entry != "-e .":
                 req = Requirement(entry)
-                out[canonicalize_name(req.name)] = req.specifier
+                name = canonicalize_name(req.name)
+                out[CONDA_NAMES.get(name, name)] = req.specifier
     return out
 
 
