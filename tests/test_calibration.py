@@ -56,8 +56,9 @@ def test_reliability_curve_matches_scikit_learn(strategy, n_bins):
     rc = reliability_curve(h, q, n_bins=n_bins, strategy=strategy)
     prob_true, prob_pred = calibration_curve(h, q, n_bins=n_bins, strategy=strategy)
     if strategy == "quantile":
-        np.testing.assert_allclose(rc.bin_edges, np.percentile(q, np.linspace(0, 100, n_bins + 1)),
-                                   rtol=1e-14)
+        np.testing.assert_allclose(
+            rc.bin_edges, np.percentile(q, np.linspace(0, 100, n_bins + 1)), rtol=1e-14
+        )
         assert not np.any(np.isin(q, rc.bin_edges[1:-1]))
     assert rc.observed.size == prob_true.size
     np.testing.assert_allclose(rc.observed, prob_true, rtol=1e-13)
@@ -131,11 +132,14 @@ def test_population_cross_entropy_against_adaptive_quadrature():
     assert truth.kl == pytest.approx(0.0, abs=1e-15)
 
 
-@pytest.mark.parametrize("W, b", [
-    (np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.zeros(3)),
-    (W_TRUE, B_TRUE),
-    (np.array([[0.5, -2.0], [0.0, 0.0], [3.0, 1.0]]), np.array([1.0, 0.0, -1.0])),
-])
+@pytest.mark.parametrize(
+    "W, b",
+    [
+        (np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]]), np.zeros(3)),
+        (W_TRUE, B_TRUE),
+        (np.array([[0.5, -2.0], [0.0, 0.0], [3.0, 1.0]]), np.array([1.0, 0.0, -1.0])),
+    ],
+)
 def test_population_cross_entropy_is_entropy_plus_kl(W, b):
     # The three fields are computed separately; the decomposition must hold to rounding.
     out = population_cross_entropy(W_TRUE, B_TRUE, W, b)
@@ -167,7 +171,8 @@ def test_population_cross_entropy_rejects_bad_inputs():
     with pytest.raises(ValueError, match="shape"):
         population_cross_entropy(W_TRUE, B_TRUE, W_TRUE[:, :1], B_TRUE)
     with pytest.raises(ValueError, match="quadrature points"):
-        population_cross_entropy(np.zeros((2, 4)), np.zeros(2), np.zeros((2, 4)), np.zeros(2),
-                                 n_nodes=40)
+        population_cross_entropy(
+            np.zeros((2, 4)), np.zeros(2), np.zeros((2, 4)), np.zeros(2), n_nodes=40
+        )
     with pytest.raises(ValueError, match="n_nodes must be at least 1"):
         population_cross_entropy(W_TRUE, B_TRUE, W_TRUE, B_TRUE, n_nodes=0)

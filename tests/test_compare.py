@@ -79,8 +79,9 @@ def test_scikit_learn_agrees_to_its_default_tolerance(table_and_data):
     H = hessian(X, ref.weights, ref.bias)
     g = summed_gradient(X, y, sk)
     # the table's grad_norm is the largest entry of the mean gradient
-    assert table.loc["scikit-learn", "grad_norm"] == pytest.approx(np.abs(g).max() / y.size,
-                                                                   rel=1e-12)
+    assert table.loc["scikit-learn", "grad_norm"] == pytest.approx(
+        np.abs(g).max() / y.size, rel=1e-12
+    )
     distance = np.linalg.norm(g) / np.linalg.eigvalsh(H)[0]
     assert table.loc["scikit-learn", "max_abs_diff"] <= 1.05 * distance
     diff = ce.pack_params(sk.weights, sk.bias) - ce.pack_params(ref.weights, ref.bias)
@@ -112,7 +113,8 @@ def test_references_in_the_pivot_parametrisation(spec, k):
         g, g_ref = summed_gradient(X, y, fit), summed_gradient(X, y, ref)
         assert fit.grad_norm == pytest.approx(np.abs(g).max() / y.size, rel=1e-9, abs=1e-15)
         assert fit.nll == pytest.approx(
-            ce.negative_log_likelihood(y, ce.linear_predictor(X, fit.weights, fit.bias)), rel=1e-12)
+            ce.negative_log_likelihood(y, ce.linear_predictor(X, fit.weights, fit.bias)), rel=1e-12
+        )
         # Each estimate is within |g| / lambda_min of the MLE (to first order), where g is the
         # gradient at it; statsmodels' Newton method gets far closer than 1e-6. A floor of 1e-10
         # covers rounding.
@@ -123,16 +125,18 @@ def test_references_in_the_pivot_parametrisation(spec, k):
         assert diff <= distance
         # Same probabilities whatever the parametrisation: logits move by at most
         # |d theta| * max |(1, x)| and probabilities by at most twice that.
-        np.testing.assert_allclose(fit.predict_proba(X), ref.predict_proba(X),
-                                   atol=2 * radius * distance)
+        np.testing.assert_allclose(
+            fit.predict_proba(X), ref.predict_proba(X), atol=2 * radius * distance
+        )
 
 
 def test_sklearn_with_a_tight_tolerance_reaches_the_mle():
     X, y = simulated(2, 500, **MULTI)
     ref = ce.fit_cross_entropy(X, y)
     fit = fit_sklearn(X, y, tol=1e-10)
-    np.testing.assert_allclose(ce.pack_params(fit.weights, fit.bias),
-                               ce.pack_params(ref.weights, ref.bias), atol=1e-5)
+    np.testing.assert_allclose(
+        ce.pack_params(fit.weights, fit.bias), ce.pack_params(ref.weights, ref.bias), atol=1e-5
+    )
 
 
 def test_references_refuse_an_empty_class_and_a_rank_deficient_design():

@@ -30,7 +30,8 @@ def test_fit_result_policy(status):
     assert [w.category for w in caught] == ([] if converged else [ce.ConvergenceWarning])
     if not converged:
         assert f"demo stopped after 3 iterations without converging (status '{status}'" in str(
-            caught[0].message)
+            caught[0].message
+        )
     assert fit.weights is model.weights and fit.objective == 2.0
 
 

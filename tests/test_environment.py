@@ -1,4 +1,4 @@
-"""environment.yml and pyproject.toml name the same packages, with bounds that refuse the old API."""
+"""environment.yml and pyproject.toml name the same packages, with bounds refusing the old API."""
 
 import tomllib
 from importlib.metadata import version
@@ -60,7 +60,9 @@ def test_same_packages(pyproject, environment):
         f"only in pyproject.toml: {sorted(set(pip) - set(conda_packages))}"
     )
     for name, spec in pip.items():
-        assert conda_packages[name] == spec, f"{name}: pyproject {spec} vs environment.yml {conda_packages[name]}"
+        assert conda_packages[name] == spec, (
+            f"{name}: pyproject {spec} vs environment.yml {conda_packages[name]}"
+        )
 
 
 def test_environment_channels_and_editable_install(environment):
@@ -71,7 +73,10 @@ def test_environment_channels_and_editable_install(environment):
 
 
 def test_python_lower_bound_refuses_old_python(pyproject, environment):
-    for spec in (SpecifierSet(pyproject["requires-python"]), conda_requirements(environment)["python"]):
+    for spec in (
+        SpecifierSet(pyproject["requires-python"]),
+        conda_requirements(environment)["python"],
+    ):
         assert not spec.contains("3.11.7")
         assert spec.contains("3.12.0") and spec.contains("3.13.0")
 
@@ -94,7 +99,9 @@ def test_lower_bounds_refuse_the_old_api(pyproject, environment, name, refused, 
 
 def test_installed_versions_satisfy_pyproject(pyproject):
     for name, spec in pyproject_requirements(pyproject).items():
-        assert spec.contains(version(name), prereleases=True), f"{name} {version(name)} does not satisfy {spec}"
+        assert spec.contains(version(name), prereleases=True), (
+            f"{name} {version(name)} does not satisfy {spec}"
+        )
 
 
 def test_lock_pins_every_declared_package(pyproject):
@@ -106,4 +113,6 @@ def test_lock_pins_every_declared_package(pyproject):
             pinned[canonicalize_name(req.name)] = next(iter(req.specifier)).version
     for name, spec in pyproject_requirements(pyproject).items():
         assert name in pinned, f"{name} is not pinned in requirements.lock"
-        assert spec.contains(pinned[name], prereleases=True), f"the lock pins {name}=={pinned[name]}, outside {spec}"
+        assert spec.contains(pinned[name], prereleases=True), (
+            f"the lock pins {name}=={pinned[name]}, outside {spec}"
+        )

@@ -30,7 +30,9 @@ def statsmodels_params(X, y):
 # --- the estimate against an independent reference ---------------------------------------------
 
 
-@pytest.mark.parametrize("seed, n, d, k", [(0, 300, 1, 2), (1, 500, 3, 3), (2, 800, 4, 5), (3, 400, 0, 4)])
+@pytest.mark.parametrize(
+    "seed, n, d, k", [(0, 300, 1, 2), (1, 500, 3, 3), (2, 800, 4, 5), (3, 400, 0, 4)]
+)
 def test_matches_statsmodels_mnlogit(seed, n, d, k):
     X, y = simulated(seed, n, d, k)
     fit = ce.fit_cross_entropy(X, y)
@@ -163,7 +165,7 @@ def test_fit_and_linear_program_agree(seed, n, d, k):
             ce.fit_cross_entropy(X, y)
 
 
-# --- non-convergence, identifiability, bad input ---------------------------------------------------
+# --- non-convergence, bad input ---------------------------------------------------------------
 
 
 def test_non_convergence_is_reported():
@@ -189,7 +191,13 @@ def test_non_convergence_is_reported():
         (np.zeros((3, 1)), ["a", "b", "a"], {}, TypeError, "y must hold integer class labels"),
         (np.zeros((3, 1)), [True, False, True], {}, TypeError, "y must hold integer class labels"),
         (np.zeros((3, 1)), [0, -1, 1], {}, ValueError, "y has negative labels"),
-        (np.zeros((3, 1)), [0, 1, 2], {"n_classes": 2}, ValueError, "y has label 2 but n_classes=2"),
+        (
+            np.zeros((3, 1)),
+            [0, 1, 2],
+            {"n_classes": 2},
+            ValueError,
+            "y has label 2 but n_classes=2",
+        ),
         (np.zeros((3, 1)), [0, 0, 0], {"n_classes": 1}, ValueError, "n_classes must be at least 2"),
         (np.array([["a"], ["b"], ["c"]]), [0, 1, 0], {}, TypeError, "X must hold real numbers"),
     ],
@@ -263,7 +271,8 @@ def independent_l2(X, y, sigma, bias_sigma, symmetric):
     def f(t):
         Z = design @ full(t).T
         return (logsumexp(Z, axis=1) - Z[np.arange(len(y)), y]).sum() + 0.5 * np.sum(
-            lam * t.reshape(rows, p) ** 2)
+            lam * t.reshape(rows, p) ** 2
+        )
 
     res = optimize.minimize(f, np.zeros(rows * p), method="BFGS", options={"gtol": 1e-9})
     T = full(res.x)
@@ -274,8 +283,9 @@ def independent_l2(X, y, sigma, bias_sigma, symmetric):
 @pytest.mark.parametrize("bias_sigma", [np.inf, 2.0])
 def test_fit_l2_against_an_independent_solver(symmetric, bias_sigma):
     X, y = simulated(22, n=300, d=2, k=3)
-    fit = ce.fit_l2(X, y, 0.7, bias_sigma=bias_sigma,
-                    parametrisation="symmetric" if symmetric else "pivot")
+    fit = ce.fit_l2(
+        X, y, 0.7, bias_sigma=bias_sigma, parametrisation="symmetric" if symmetric else "pivot"
+    )
     W, b, value = independent_l2(X, y, 0.7, bias_sigma, symmetric)
     assert fit.converged
     assert fit.objective == pytest.approx(value, rel=1e-9)
@@ -339,9 +349,12 @@ def test_fit_brier_against_an_independent_solver():
         T = np.vstack([np.zeros(3), t.reshape(2, 3)])
         return ((softmax(design @ T.T, axis=1) - H) ** 2).sum()
 
-    res = optimize.minimize(brier, np.zeros(6), method="Nelder-Mead",
-                            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 40_000,
-                                     "maxfev": 40_000})
+    res = optimize.minimize(
+        brier,
+        np.zeros(6),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 40_000, "maxfev": 40_000},
+    )
     assert fit.converged and fit.method == "brier"
     assert fit.objective == pytest.approx(res.fun, rel=1e-8)
     assert fit.objective <= res.fun * (1 + 1e-12)
@@ -400,7 +413,11 @@ def test_pivot_and_symmetric_penalties_differ_for_three_classes():
         ({"sigma": 0.0}, ValueError, "sigma must be a positive finite number"),
         ({"sigma": np.inf}, ValueError, "sigma must be a positive finite number"),
         ({"sigma": 1.0, "bias_sigma": -1.0}, ValueError, "bias_sigma must be a positive"),
-        ({"sigma": 1.0, "parametrisation": "zero-sum"}, ValueError, "parametrisation must be one of"),
+        (
+            {"sigma": 1.0, "parametrisation": "zero-sum"},
+            ValueError,
+            "parametrisation must be one of",
+        ),
         ({"sigma": 1.0, "tol": 0.0}, ValueError, "tol must be a positive"),
     ],
 )
@@ -413,7 +430,8 @@ def test_fit_l2_bad_input(kwargs, exc, match):
 def test_minimise_score_on_the_linear_model_is_the_mle():
     X, y = simulated(33, n=400, d=2, k=3)
     theta, nll, value, n_iter, status, grad_norm = ce.minimise_score(
-        ce.linear_logit_fn(X, 3), np.zeros(6), y, gtol=1e-10)
+        ce.linear_logit_fn(X, 3), np.zeros(6), y, gtol=1e-10
+    )
     mle = ce.fit_cross_entropy(X, y)
     assert status in ("gradient", "floor") and value == nll
     np.testing.assert_allclose(theta, ce.pack_params(mle.weights, mle.bias), atol=1e-6)
@@ -423,8 +441,9 @@ def test_minimise_score_on_the_linear_model_is_the_mle():
 def test_minimise_score_with_a_prior_is_stationary():
     # At the MAP, the NLL's gradient equals -theta / sigma^2.
     X, y = simulated(34, n=300, d=2, k=3)
-    theta, *_ = ce.minimise_score(ce.linear_logit_fn(X, 3), np.zeros(6), y, prior_sd=0.5,
-                                  gtol=1e-10)
+    theta, *_ = ce.minimise_score(
+        ce.linear_logit_fn(X, 3), np.zeros(6), y, prior_sd=0.5, gtol=1e-10
+    )
     grad = ce.SoftmaxRegressionLoss(X, y).loss_gradient(theta)[1]
     np.testing.assert_allclose(grad, -theta / 0.25, atol=1e-10 * len(y))
 
@@ -435,16 +454,21 @@ def test_linear_logit_fn_vjp_matches_finite_differences():
     fn = ce.linear_logit_fn(X, 3)
     theta, G = rng.normal(size=6), rng.normal(size=(20, 3))
     h = 1e-6
-    numeric = [((fn(theta + h * e)[0] - fn(theta - h * e)[0]) * G).sum() / (2 * h)
-               for e in np.eye(6)]
+    numeric = [
+        ((fn(theta + h * e)[0] - fn(theta - h * e)[0]) * G).sum() / (2 * h) for e in np.eye(6)
+    ]
     np.testing.assert_allclose(fn(theta)[1](G), numeric, rtol=1e-7, atol=1e-8)
 
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"rule": "spherical"}, "rule must be one of"), ({"method": "Powell"}, "method must be one of"),
-     ({"prior_sd": -1.0}, "prior_sd must be a positive"), ({"gtol": 0.0}, "gtol must be a positive"),
-     ({"max_iter": 0}, "max_iter must be at least 1")],
+    [
+        ({"rule": "spherical"}, "rule must be one of"),
+        ({"method": "Powell"}, "method must be one of"),
+        ({"prior_sd": -1.0}, "prior_sd must be a positive"),
+        ({"gtol": 0.0}, "gtol must be a positive"),
+        ({"max_iter": 0}, "max_iter must be at least 1"),
+    ],
 )
 def test_minimise_score_bad_options(kwargs, match):
     X, y = simulated(36, n=30, d=1, k=2)

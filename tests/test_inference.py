@@ -51,20 +51,25 @@ def curvature_data():
     return X, y
 
 
-@pytest.mark.parametrize("theta", [
-    np.array([0.2, -0.4, 0.9, -0.3, 0.5, 0.1]),
-    np.array([3.0, -2.0, 4.0, -5.0, 1.0, 6.0]),  # far from the MLE: probabilities near 0 and 1
-])
+@pytest.mark.parametrize(
+    "theta",
+    [
+        np.array([0.2, -0.4, 0.9, -0.3, 0.5, 0.1]),
+        np.array([3.0, -2.0, 4.0, -5.0, 1.0, 6.0]),  # far from the MLE: probabilities near 0 and 1
+    ],
+)
 def test_hessian_matches_finite_differences_of_the_gradient(curvature_data, theta):
     X, y = curvature_data
     K, d = 3, X.shape[1]
     W, b = ce.unpack_params(theta, K, d)
     H = nll_hessian(X, y, W, b)
     eps = 1e-6
-    fd = np.column_stack([
-        (_gradient(X, y, theta + eps * e, K) - _gradient(X, y, theta - eps * e, K)) / (2 * eps)
-        for e in np.eye(theta.size)
-    ])
+    fd = np.column_stack(
+        [
+            (_gradient(X, y, theta + eps * e, K) - _gradient(X, y, theta - eps * e, K)) / (2 * eps)
+            for e in np.eye(theta.size)
+        ]
+    )
     # Central differences of a gradient of size ~N: truncation O(eps^2 * N), rounding
     # O(1e-16 * N / eps) ~ 3e-8.
     np.testing.assert_allclose(H, fd, rtol=1e-6, atol=1e-6)
@@ -138,11 +143,11 @@ def test_nll_hessian_checks_its_inputs(curvature_data):
         nll_hessian(X, y, np.zeros((2, 2)), np.zeros(2))
 
 
-
 def test_nll_hessian_names_weights_of_the_wrong_width(curvature_data):
     X, y = curvature_data
     with pytest.raises(ValueError, match="weights"):
         nll_hessian(X, y, np.zeros((3, 3)), np.zeros(3))
+
 
 # --------------------------------------------------------------------------- wald_intervals
 
@@ -180,8 +185,14 @@ def test_wald_intervals_are_centred_and_widen_with_level(data):
 
 @pytest.mark.parametrize(
     ("level", "error"),
-    [(0, ValueError), (1, ValueError), (1.5, ValueError), (-0.1, ValueError), (True, TypeError),
-     ("0.9", TypeError)],
+    [
+        (0, ValueError),
+        (1, ValueError),
+        (1.5, ValueError),
+        (-0.1, ValueError),
+        (True, TypeError),
+        ("0.9", TypeError),
+    ],
 )
 def test_wald_intervals_reject_bad_level(data, level, error):
     X, y = data
@@ -327,8 +338,9 @@ def test_pareto_k_flags_a_proposal_narrower_than_the_posterior():
     # A nearly normal proposal at 0.4 times the posterior's scale: the weights grow like
     # exp(c a^2) in the tails, the ESS collapses and k-hat exceeds 0.7.
     X, y = _intercept_only()
-    post = importance_posterior(X, y, 20_000, np.random.default_rng(2), df=100.0, scale=0.4,
-                                n_adapt=0)
+    post = importance_posterior(
+        X, y, 20_000, np.random.default_rng(2), df=100.0, scale=0.4, n_adapt=0
+    )
     assert post.ess < 0.01 * 20_000
     assert post.pareto_k > 0.7
 
@@ -376,8 +388,15 @@ def test_importance_posterior_agrees_with_nuts():
     post = importance_posterior(X, y, 20_000, np.random.default_rng(7))
     model = ce.softmax_regression_model(X, y, "flat")
     with model:
-        dt = pm.sample(draws=2000, tune=1000, chains=2, progressbar=False, random_seed=8,
-                       compute_convergence_checks=False, var_names=["W_free", "b_free"])
+        dt = pm.sample(
+            draws=2000,
+            tune=1000,
+            chains=2,
+            progressbar=False,
+            random_seed=8,
+            compute_convergence_checks=False,
+            var_names=["W_free", "b_free"],
+        )
     ds = dt.posterior.to_dataset()
     W = ds["W_free"].values.reshape(-1, 2, 1)
     b = ds["b_free"].values.reshape(-1, 2)

@@ -23,8 +23,10 @@ def test_grid_equals_negative_nll_at_each_point(data):
     bias = rng.normal(size=(25, 3))
     got = log_likelihood_grid(X, y, weights, bias)
     assert got.shape == (25,)
-    expected = [-ce.negative_log_likelihood(y, ce.linear_predictor(X, w, b))
-                for w, b in zip(weights, bias, strict=True)]
+    expected = [
+        -ce.negative_log_likelihood(y, ce.linear_predictor(X, w, b))
+        for w, b in zip(weights, bias, strict=True)
+    ]
     np.testing.assert_allclose(got, expected, rtol=1e-12)
 
 
@@ -95,8 +97,9 @@ def test_log_integral_of_a_two_dimensional_likelihood_against_scipy():
         z = b + w * x
         return np.exp(np.sum(y * z - np.logaddexp(0, z)) - top)
 
-    ref, err = integrate.dblquad(lik, b_axis[0], b_axis[-1], w_axis[0], w_axis[-1], epsabs=0,
-                                 epsrel=1e-10)
+    ref, err = integrate.dblquad(
+        lik, b_axis[0], b_axis[-1], w_axis[0], w_axis[-1], epsabs=0, epsrel=1e-10
+    )
     # Trapezoid error bound on the box: area * (hb^2 max|g_bb| + hw^2 max|g_ww|) / 12, with the
     # second derivatives of g = exp(f - top) estimated by finite differences on the grid.
     g = np.exp(f - top)

@@ -30,10 +30,12 @@ def logits_and_labels(draw, max_abs=50.0, max_n=12, max_k=6):
 @pytest.mark.parametrize("shape", [(5,), (7, 3), (2, 4, 6)])
 def test_log_softmax_and_softmax_match_scipy(shape):
     z = np.random.default_rng(1).normal(scale=10.0, size=shape)
-    np.testing.assert_allclose(ce.log_softmax(z), scipy.special.log_softmax(z, axis=-1),
-                               rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(ce.softmax(z), scipy.special.softmax(z, axis=-1),
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(
+        ce.log_softmax(z), scipy.special.log_softmax(z, axis=-1), rtol=1e-12, atol=1e-12
+    )
+    np.testing.assert_allclose(
+        ce.softmax(z), scipy.special.softmax(z, axis=-1), rtol=1e-12, atol=1e-15
+    )
 
 
 @pytest.mark.parametrize("axis", [0, 1, -2])
@@ -48,8 +50,9 @@ def test_log_softmax_along_another_axis_matches_scipy(axis):
 @given(logits_and_labels())
 def test_log_softmax_matches_scipy_property(case):
     z, _ = case
-    np.testing.assert_allclose(ce.log_softmax(z), scipy.special.log_softmax(z, axis=-1),
-                               rtol=1e-12, atol=1e-11)
+    np.testing.assert_allclose(
+        ce.log_softmax(z), scipy.special.log_softmax(z, axis=-1), rtol=1e-12, atol=1e-11
+    )
 
 
 @pytest.mark.parametrize("k", [2, 3, 7])
@@ -64,16 +67,18 @@ def test_nll_is_log_loss_summed_not_averaged(k):
     assert nll / y.size == pytest.approx(log_loss(y, q, labels=np.arange(k)), rel=1e-12)
     per_sample = ce.cross_entropy(ce.one_hot(y, k), q)
     assert per_sample.shape == (50,)
-    assert per_sample.sum() == pytest.approx(log_loss(y, q, labels=np.arange(k), normalize=False),
-                                             rel=1e-12)
+    assert per_sample.sum() == pytest.approx(
+        log_loss(y, q, labels=np.arange(k), normalize=False), rel=1e-12
+    )
 
 
 def test_hand_computed_values():
     # Two classes with logits (0, log 3): probabilities (1/4, 3/4).
     z = np.array([[0.0, np.log(3.0)], [0.0, np.log(3.0)]])
     np.testing.assert_allclose(ce.softmax(z), [[0.25, 0.75]] * 2)
-    assert ce.negative_log_likelihood([0, 1], z) == pytest.approx(-np.log(0.25) - np.log(0.75),
-                                                                  rel=1e-14)
+    assert ce.negative_log_likelihood([0, 1], z) == pytest.approx(
+        -np.log(0.25) - np.log(0.75), rel=1e-14
+    )
     assert ce.cross_entropy([[0.5, 0.5]], [[0.25, 0.75]])[0] == pytest.approx(
         -0.5 * np.log(0.25) - 0.5 * np.log(0.75), rel=1e-14
     )
@@ -322,8 +327,9 @@ def test_multiclass_brier_is_scikit_learns(k):
     y[:k] = np.arange(k)
     ours = ce.brier_score(ce.one_hot(y, k), q).mean()
     assert ours == pytest.approx(brier_score_loss(y, q, labels=np.arange(k)), rel=1e-12)
-    assert ours == pytest.approx(brier_score_loss(y, q, labels=np.arange(k), scale_by_half=False),
-                                 rel=1e-12)
+    assert ours == pytest.approx(
+        brier_score_loss(y, q, labels=np.arange(k), scale_by_half=False), rel=1e-12
+    )
 
 
 @settings(max_examples=50, deadline=None)
@@ -342,7 +348,9 @@ def test_scores_of_a_one_hot_label_have_closed_forms(q, y):
 def test_entropy_by_hand_and_the_zero_log_zero_convention():
     np.testing.assert_allclose(
         ce.entropy([[0.5, 0.5], [0.25, 0.75]]),
-        [np.log(2), -0.25 * np.log(0.25) - 0.75 * np.log(0.75)], rtol=1e-14)
+        [np.log(2), -0.25 * np.log(0.25) - 0.75 * np.log(0.75)],
+        rtol=1e-14,
+    )
     assert ce.entropy([0.25] * 4) == pytest.approx(np.log(4), rel=1e-14)
     assert ce.entropy([0.5, 0.25, 0.25]) == pytest.approx(1.5 * np.log(2), rel=1e-14)
     # 0 log 0 = 0: a certain outcome has no entropy, an impossible class adds nothing.
@@ -352,9 +360,11 @@ def test_entropy_by_hand_and_the_zero_log_zero_convention():
 
 def test_kl_divergence_by_hand_and_the_zero_log_zero_convention():
     assert ce.kl_divergence([0.5, 0.5], [0.25, 0.75]) == pytest.approx(
-        0.5 * np.log(2) + 0.5 * np.log(2 / 3), rel=1e-14)
-    assert ce.kl_divergence([0.5, 0.5], [0.25, 0.75]) == pytest.approx(0.5 * np.log(4 / 3),
-                                                                       rel=1e-14)
+        0.5 * np.log(2) + 0.5 * np.log(2 / 3), rel=1e-14
+    )
+    assert ce.kl_divergence([0.5, 0.5], [0.25, 0.75]) == pytest.approx(
+        0.5 * np.log(4 / 3), rel=1e-14
+    )
     # 0 log(0 / q) = 0, also where q = 0; p > 0 = q costs infinity.
     assert ce.kl_divergence([1.0, 0.0], [0.5, 0.5]) == pytest.approx(np.log(2), rel=1e-14)
     assert ce.kl_divergence([1.0, 0.0], [1.0, 0.0]) == 0.0
@@ -385,9 +395,11 @@ def test_kl_divergence_broadcasts_rows():
 def test_cross_entropy_is_entropy_plus_kl(p, q):
     # Three separate computations: the expected log score, the entropy and the divergence.
     assert ce.expected_score(p, q, "log") == pytest.approx(
-        ce.entropy(p) + ce.kl_divergence(p, q), rel=1e-12)
+        ce.entropy(p) + ce.kl_divergence(p, q), rel=1e-12
+    )
     assert ce.cross_entropy(p[None], q[None])[0] == pytest.approx(
-        ce.entropy(p) + ce.kl_divergence(p, q), rel=1e-12)
+        ce.entropy(p) + ce.kl_divergence(p, q), rel=1e-12
+    )
     assert ce.kl_divergence(p, q) >= -1e-15
 
 
@@ -411,8 +423,11 @@ def test_expected_score_is_a_monte_carlo_mean():
     y = rng.choice(3, size=200_000, p=p)
     h = ce.one_hot(y, 3)
     qs = np.broadcast_to(q, h.shape)
-    for rule, fn in (("log", ce.cross_entropy), ("brier", ce.brier_score),
-                     ("absolute", ce.absolute_score)):
+    for rule, fn in (
+        ("log", ce.cross_entropy),
+        ("brier", ce.brier_score),
+        ("absolute", ce.absolute_score),
+    ):
         s = fn(h, qs)
         se = s.std() / np.sqrt(s.size)
         assert abs(s.mean() - ce.expected_score(p, q, rule)) < 5 * se
@@ -422,8 +437,12 @@ def test_propriety_by_optimisation():
     p = np.array([0.2, 0.5, 0.3])
 
     def best(rule):
-        res = optimize.minimize(lambda u: ce.expected_score(p, ce.softmax(u), rule), np.zeros(3),
-                                method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14})
+        res = optimize.minimize(
+            lambda u: ce.expected_score(p, ce.softmax(u), rule),
+            np.zeros(3),
+            method="Nelder-Mead",
+            options={"xatol": 1e-10, "fatol": 1e-14},
+        )
         return ce.softmax(res.x)
 
     np.testing.assert_allclose(best("log"), p, atol=1e-4)

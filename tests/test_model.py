@@ -23,8 +23,11 @@ def test_to_pivot_keeps_probabilities():
     X, W, b = rng.normal(size=(20, 3)), rng.normal(size=(4, 3)), rng.normal(size=4)
     Wp, bp = ce.to_pivot(W, b)
     np.testing.assert_array_equal(Wp[0], 0.0)
-    np.testing.assert_allclose(ce.softmax(ce.linear_predictor(X, Wp, bp)),
-                               ce.softmax(ce.linear_predictor(X, W, b)), rtol=1e-13)
+    np.testing.assert_allclose(
+        ce.softmax(ce.linear_predictor(X, Wp, bp)),
+        ce.softmax(ce.linear_predictor(X, W, b)),
+        rtol=1e-13,
+    )
 
 
 @pytest.mark.parametrize(

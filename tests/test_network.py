@@ -4,7 +4,6 @@ import numpy as np
 import pytest
 
 import cross_entropy_mle as ce
-from cross_entropy_mle.symmetry import flip_hidden, permute_hidden
 from cross_entropy_mle.network import (
     Network,
     check_network,
@@ -17,6 +16,7 @@ from cross_entropy_mle.network import (
     simulate_network,
     unpack_network,
 )
+from cross_entropy_mle.symmetry import flip_hidden, permute_hidden
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +73,9 @@ def test_backprop_gradient_matches_finite_differences(net):
         return network_nll_grad(X, y, unpack_network(t, 2, 3, 3))[0]
 
     eps = 1e-6
-    fd = np.array([(f(theta + eps * e) - f(theta - eps * e)) / (2 * eps)
-                   for e in np.eye(theta.size)])
+    fd = np.array(
+        [(f(theta + eps * e) - f(theta - eps * e)) / (2 * eps) for e in np.eye(theta.size)]
+    )
     np.testing.assert_allclose(pack_network(grad), fd, rtol=1e-6, atol=1e-7)
     np.testing.assert_array_equal(grad.output_weights[0], 0.0)
 
@@ -88,8 +89,12 @@ def test_logit_fn_vjp_matches_finite_differences(net):
     Z, vjp = fn(theta)
     np.testing.assert_allclose(Z, network_logits(X, net))
     eps = 1e-6
-    fd = np.array([((fn(theta + eps * e)[0] - fn(theta - eps * e)[0]) * G).sum() / (2 * eps)
-                   for e in np.eye(theta.size)])
+    fd = np.array(
+        [
+            ((fn(theta + eps * e)[0] - fn(theta - eps * e)[0]) * G).sum() / (2 * eps)
+            for e in np.eye(theta.size)
+        ]
+    )
     np.testing.assert_allclose(vjp(G), fd, rtol=1e-6, atol=1e-8)
 
 
@@ -106,8 +111,9 @@ def test_fit_network_reaches_a_stationary_point_and_beats_the_linear_model(ring)
         return nll + t @ t / 50.0
 
     eps = 1e-6
-    fd = np.array([(loss(theta + eps * e) - loss(theta - eps * e)) / (2 * eps)
-                   for e in np.eye(theta.size)])
+    fd = np.array(
+        [(loss(theta + eps * e) - loss(theta - eps * e)) / (2 * eps) for e in np.eye(theta.size)]
+    )
     # Central differences: rounding O(1e-16 * loss / eps) ~ 1e-8, i.e. 3e-11 per observation.
     assert np.max(np.abs(fd)) / y.size < 1e-6
     assert fit.objective == pytest.approx(loss(theta), rel=1e-12)
@@ -116,8 +122,9 @@ def test_fit_network_reaches_a_stationary_point_and_beats_the_linear_model(ring)
     analytic = pack_network(network_nll_grad(X, y, fit.model)[1]) + theta / 25.0
     assert fit.grad_norm == pytest.approx(np.abs(analytic).max() / y.size, rel=1e-6, abs=1e-14)
     assert fit.grad_norm <= 1e-8 or fit.status == "floor"
-    np.testing.assert_allclose(fit.predict_proba(X), ce.softmax(_loop_logits(X, fit.model)),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        fit.predict_proba(X), ce.softmax(_loop_logits(X, fit.model)), rtol=1e-12
+    )
     linear = ce.fit_cross_entropy(X, y)
     assert fit.nll < linear.nll - 50
 

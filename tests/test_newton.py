@@ -21,7 +21,9 @@ def simulated(seed, n=400, d=2, k=3, scale=0.8):
 def test_certificate_by_conjugate_gradients_when_the_bound_is_inconclusive(monkeypatch):
     X, y = simulated(18, n=400, d=2, k=3)
     a = ce.fit_cross_entropy(X, y)
-    monkeypatch.setattr(SoftmaxRegressionLoss, "hessian_lower_bound", lambda self, theta, subsample=False: 0.0)
+    monkeypatch.setattr(
+        SoftmaxRegressionLoss, "hessian_lower_bound", lambda self, theta, subsample=False: 0.0
+    )
     b = ce.fit_cross_entropy(X, y)
     assert b.converged
     np.testing.assert_allclose(b.weights, a.weights, atol=1e-12)
@@ -50,8 +52,6 @@ def test_forced_kronecker_preconditioner_gives_the_same_fit(monkeypatch):
     b = ce.fit_cross_entropy(X, y)
     assert b.converged
     np.testing.assert_allclose(b.weights, a.weights, atol=1e-7)
-
-
 
 
 def test_precision_floor_is_reached_not_failed():

@@ -19,7 +19,9 @@ NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
 by_stem = pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 
 #: ``save_figure(<figure expression>, "name")``, the name a plain string literal (not an f-string).
-SAVE_FIGURE = re.compile(r"""save_figure\((?:[^()]|\([^()]*\))*?,\s*(?<![fF])["']([^"'{}]+)["']\s*,?\s*\)""")
+SAVE_FIGURE = re.compile(
+    r"""save_figure\((?:[^()]|\([^()]*\))*?,\s*(?<![fF])["']([^"'{}]+)["']\s*,?\s*\)"""
+)
 #: A warning or a traceback in any text output.
 WARNING_TEXT = re.compile(r"\w*Warning\b|Traceback \(most recent call last\)")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # terminal colours in nbclient's tracebacks
@@ -59,8 +61,10 @@ def _text_outputs(cell):
 
 
 def test_the_figure_name_pattern_finds_literal_names():
-    source = 'save_figure(fig, "nll-surface")\nsave_figure(pc.get_viz("figure"), \'trace\')\n' \
-             'save_figure(fig, f"curve-{k}")\nsave_figure(\n    fig,\n    "multi-line",\n)'
+    source = (
+        'save_figure(fig, "nll-surface")\nsave_figure(pc.get_viz("figure"), \'trace\')\n'
+        'save_figure(fig, f"curve-{k}")\nsave_figure(\n    fig,\n    "multi-line",\n)'
+    )
     assert SAVE_FIGURE.findall(source) == ["nll-surface", "trace", "multi-line"]
 
 
@@ -68,8 +72,11 @@ def test_the_figure_name_pattern_finds_literal_names():
 def test_source_is_committed_without_outputs(path):
     nb = _read(path)
     nbformat.validate(nb)
-    dirty = [i for i, cell in enumerate(nb.cells)
-             if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)]
+    dirty = [
+        i
+        for i, cell in enumerate(nb.cells)
+        if cell.cell_type == "code" and (cell.outputs or cell.execution_count is not None)
+    ]
     assert not dirty, f"{path.name}: cells {dirty} have outputs or execution counts; strip them"
 
 
@@ -85,7 +92,8 @@ def test_ends_with_the_watermark_cell(path):
     last = _read(path).cells[-1]
     assert last.cell_type == "code", f"{path.name}: the last cell is {last.cell_type}, not code"
     assert "%load_ext watermark" in last.source and "%watermark" in last.source.replace(
-        "%load_ext watermark", ""), f"{path.name}: the last cell is not the watermark cell"
+        "%load_ext watermark", ""
+    ), f"{path.name}: the last cell is not the watermark cell"
 
 
 def test_figure_names_are_unique_across_notebooks():
@@ -121,7 +129,9 @@ def test_writes_every_figure_it_names(path, fast_build):
 @by_stem
 def test_outputs_have_no_stderr_warning_error_or_traceback(path, fast_build):
     executed = fast_build.notebooks / path.name
-    assert executed.is_file(), f"{path.name} was not executed: {_tail(fast_build.results[path.stem].stderr)}"
+    assert executed.is_file(), (
+        f"{path.name} was not executed: {_tail(fast_build.results[path.stem].stderr)}"
+    )
     problems = []
     for index, cell in enumerate(_read(executed).cells):
         for kind, text in _text_outputs(cell):
@@ -139,17 +149,31 @@ def test_a_second_run_gives_the_same_numbers_and_figures(fast_build, tmp_path):
     first = fast_build.notebooks / src.name
     assert first.is_file(), "notebook 01 did not execute in the fast build"
     second, figures = tmp_path / src.name, tmp_path / "figures"
-    cmd = [sys.executable, "-m", "tools.run_notebook", str(src), str(second),
-           "--figures", str(figures), "--fast"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "tools.run_notebook",
+        str(src),
+        str(second),
+        "--figures",
+        str(figures),
+        "--fast",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=os.environ.copy(), cwd=ROOT)
     assert proc.returncode == 0, _tail(proc.stderr)
 
     def numbers(nb):  # stdout and results of every code cell but the watermark
-        return [[text for kind, text in _text_outputs(cell) if kind != "stderr"]
-                for cell in _code_cells(nb)[:-1]]
+        return [
+            [text for kind, text in _text_outputs(cell) if kind != "stderr"]
+            for cell in _code_cells(nb)[:-1]
+        ]
 
     run1, run2 = numbers(_read(first)), numbers(_read(second))
-    differing = [i for i, (a, b) in enumerate(zip(run1, run2)) if a != b]
-    assert len(run1) == len(run2) and not differing, f"code cells {differing} printed different output"
+    differing = [i for i, (a, b) in enumerate(zip(run1, run2, strict=True)) if a != b]
+    assert len(run1) == len(run2) and not differing, (
+        f"code cells {differing} printed different output"
+    )
     for name in _figure_names(_read(src)):
-        assert (figures / f"{name}.png").read_bytes() == (fast_build.figures / f"{name}.png").read_bytes(), name
+        assert (figures / f"{name}.png").read_bytes() == (
+            fast_build.figures / f"{name}.png"
+        ).read_bytes(), name

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from scipy.special import log_softmax
 
 import cross_entropy_mle as ce
 from cross_entropy_mle import objective as O
 from cross_entropy_mle.objective import SoftmaxRegressionLoss
-from scipy.special import log_softmax
 
 
 def simulated(seed, n=400, d=2, k=3, scale=0.8):
@@ -40,11 +40,16 @@ def test_objective_loss_gradientient(objective):
     theta = np.random.default_rng(1).normal(size=3 * 4)
     nll, grad = obj.loss_gradient(theta)
     W, b = ce.unpack_params(theta, 4, 3)
-    assert nll == pytest.approx(ce.negative_log_likelihood(y, ce.linear_predictor(X, W, b)), rel=1e-12)
+    assert nll == pytest.approx(
+        ce.negative_log_likelihood(y, ce.linear_predictor(X, W, b)), rel=1e-12
+    )
     np.testing.assert_allclose(grad, reference_gradient(X, y, W, b), rtol=1e-10, atol=1e-10)
     h = 1e-6
     numeric = np.array(
-        [(obj.loss_gradient(theta + h * e)[0] - obj.loss_gradient(theta - h * e)[0]) / (2 * h) for e in np.eye(theta.size)]
+        [
+            (obj.loss_gradient(theta + h * e)[0] - obj.loss_gradient(theta - h * e)[0]) / (2 * h)
+            for e in np.eye(theta.size)
+        ]
     )
     np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-6 * nll)
 
@@ -57,7 +62,9 @@ def test_objective_hessian_vector_products(objective):
     h = 1e-5
     for _ in range(3):
         v = rng.normal(size=12)
-        numeric = (obj.loss_gradient(theta + h * v)[1] - obj.loss_gradient(theta - h * v)[1]) / (2 * h)
+        numeric = (obj.loss_gradient(theta + h * v)[1] - obj.loss_gradient(theta - h * v)[1]) / (
+            2 * h
+        )
         obj.loss_gradient(other)  # the cached probabilities belong to another point now
         Hv = obj.hessp(theta, v)
         np.testing.assert_allclose(Hv, numeric, rtol=1e-6, atol=1e-6 * np.abs(numeric).max())
@@ -96,9 +103,12 @@ def test_objective_for_huge_logits(objective):
     nll, grad = obj.loss_gradient(theta)
     W, b = ce.unpack_params(theta, 4, 3)
     assert np.abs(ce.linear_predictor(X, W, b)).max() > 700
-    assert nll == pytest.approx(ce.negative_log_likelihood(y, ce.linear_predictor(X, W, b)), rel=1e-12)
-    np.testing.assert_allclose(grad, reference_gradient(X, y, W, b), rtol=1e-9,
-                               atol=1e-9 * np.abs(X).max())
+    assert nll == pytest.approx(
+        ce.negative_log_likelihood(y, ce.linear_predictor(X, W, b)), rel=1e-12
+    )
+    np.testing.assert_allclose(
+        grad, reference_gradient(X, y, W, b), rtol=1e-9, atol=1e-9 * np.abs(X).max()
+    )
 
 
 def explicit_hessian(obj, theta):
@@ -143,9 +153,9 @@ def test_objective_over_blocks_equals_one_block(objective, monkeypatch):
         a, b = obj.loss_gradient(scale * theta), small.loss_gradient(scale * theta)
         assert a[0] == pytest.approx(b[0], rel=1e-13)
         np.testing.assert_allclose(a[1], b[1], rtol=1e-12, atol=1e-12 * np.abs(a[1]).max())
-        np.testing.assert_allclose(obj.hessp(scale * theta, v), small.hessp(scale * theta, v), rtol=1e-12, atol=1e-12)
-
-
+        np.testing.assert_allclose(
+            obj.hessp(scale * theta, v), small.hessp(scale * theta, v), rtol=1e-12, atol=1e-12
+        )
 
 
 def test_dense_hessian_equals_hessian_vector_products(objective):
@@ -158,8 +168,9 @@ def test_dense_hessian_equals_hessian_vector_products(objective):
 def test_nll_many_equals_one_at_a_time(objective):
     _, _, obj = objective
     thetas = np.random.default_rng(11).normal(size=(70, 12))
-    np.testing.assert_allclose(obj.nll_many(thetas, chunk=16), [obj.nll(t) for t in thetas],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        obj.nll_many(thetas, chunk=16), [obj.nll(t) for t in thetas], rtol=1e-12
+    )
 
 
 @pytest.mark.parametrize("symmetric", [False, True])
@@ -180,10 +191,13 @@ def test_l2_term(objective, symmetric):
     assert obj.loss(theta) == pytest.approx(plain.loss(theta) + penalty, rel=1e-13)
     assert obj.penalty(theta) == pytest.approx(penalty, rel=1e-13)
     h = 1e-6
-    numeric = np.array([(obj.loss(theta + h * e) - obj.loss(theta - h * e)) / (2 * h)
-                        for e in np.eye(12)])
+    numeric = np.array(
+        [(obj.loss(theta + h * e) - obj.loss(theta - h * e)) / (2 * h) for e in np.eye(12)]
+    )
     np.testing.assert_allclose(obj.loss_gradient(theta)[1], numeric, rtol=1e-6, atol=1e-6)
-    numeric_hv = (obj.loss_gradient(theta + h * v)[1] - obj.loss_gradient(theta - h * v)[1]) / (2 * h)
+    numeric_hv = (obj.loss_gradient(theta + h * v)[1] - obj.loss_gradient(theta - h * v)[1]) / (
+        2 * h
+    )
     np.testing.assert_allclose(obj.hessp(theta, v), numeric_hv, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(obj.hessian(theta) @ v, obj.hessp(theta, v), rtol=1e-12, atol=1e-12)
 

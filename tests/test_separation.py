@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-import statsmodels.api as sm
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -28,7 +27,9 @@ def fit_error(X, y, n_classes=None):
 
 
 def three_clusters(rng, n=30, spread=0.3):
-    X = np.concatenate([rng.normal(scale=spread, size=(n, 2)) + c for c in ([0, 0], [5, 0], [0, 5])])
+    X = np.concatenate(
+        [rng.normal(scale=spread, size=(n, 2)) + c for c in ([0, 0], [5, 0], [0, 5])]
+    )
     return X, np.repeat([0, 1, 2], n)
 
 
@@ -77,7 +78,9 @@ def test_one_class_separable_from_the_rest(separable):
     assert msg.startswith("quasi-complete separation")
 
 
-@pytest.mark.parametrize("labels, n_classes, empty", [([0, 1, 2], 4, [3]), ([0, 1, 3], None, [2]), ([1, 2], 3, [0])])
+@pytest.mark.parametrize(
+    "labels, n_classes, empty", [([0, 1, 2], 4, [3]), ([0, 1, 3], None, [2]), ([1, 2], 3, [0])]
+)
 def test_class_without_observations(labels, n_classes, empty):
     X, y = simulated(10, n=300, d=2, k=len(labels))
     y = np.asarray(labels)[y]
@@ -156,14 +159,12 @@ def test_nearly_collinear_but_full_rank_design_uses_the_exact_rank():
     check_identifiable(standardise(X)[0], y, 2)  # no error
 
 
-
-
 def test_complete_separation_direction_has_a_positive_smallest_margin():
     # 1-D, complete: the max-min-margin direction's smallest margin is positive.
     X = np.array([[-2.0], [-1.0], [1.0], [2.0]])
     y = np.array([0, 0, 1, 1])
     D = ce.separation_direction(X, y)
-    margins = (np.column_stack([np.ones(4), X]) @ D.T)
+    margins = np.column_stack([np.ones(4), X]) @ D.T
     gap = np.where(y == 1, margins[:, 1] - margins[:, 0], margins[:, 0] - margins[:, 1])
     assert gap.min() > 0.1
     with pytest.raises(ce.SeparationError) as info:

@@ -77,8 +77,9 @@ def test_standard_normal_features():
 
 def test_mixture_features():
     n, scale = 40_000, 0.5
-    X = ce.sample_features(n, 2, np.random.default_rng(12), features="mixture", means=MEANS,
-                           scale=scale)
+    X = ce.sample_features(
+        n, 2, np.random.default_rng(12), features="mixture", means=MEANS, scale=scale
+    )
     # Every point lies near one of the component means (6 sd in each coordinate).
     dist = np.abs(X[:, None, :] - MEANS[None]).max(axis=2).min(axis=1)
     assert np.all(dist < 6 * scale)
@@ -118,8 +119,11 @@ def test_rng_must_be_a_generator(rng):
         (dict(features="mixture"), ValueError, "needs means"),
         (dict(features="mixture", means=np.zeros((2, 3))), ValueError, "means must have 2 columns"),
         (dict(features="mixture", means=MEANS, scale=0.0), ValueError, "scale must be a positive"),
-        (dict(features="mixture", means=MEANS, scale=np.nan), ValueError,
-         "scale must be a positive"),
+        (
+            dict(features="mixture", means=MEANS, scale=np.nan),
+            ValueError,
+            "scale must be a positive",
+        ),
     ],
 )
 def test_bad_input(kwargs, exc, match):

@@ -29,8 +29,9 @@ def test_logits_are_unchanged_by_the_parameter_map():
     theta_x = st_.params_to_original(theta_u, 2)
     Wu, bu = ce.unpack_params(theta_u, 3, 3)
     Wx, bx = ce.unpack_params(theta_x, 3, 3)
-    np.testing.assert_allclose(ce.linear_predictor(X, Wx, bx), ce.linear_predictor(U, Wu, bu),
-                               rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(
+        ce.linear_predictor(X, Wx, bx), ce.linear_predictor(U, Wu, bu), rtol=1e-9, atol=1e-9
+    )
     np.testing.assert_allclose(st_.params_to_standardised(theta_x, 2), theta_u, rtol=1e-12)
 
 

@@ -24,11 +24,13 @@ def test_permutations_and_sign_flips_leave_the_logits_unchanged(net):
     X = np.random.default_rng(4).normal(size=(20, 2))
     z = network_logits(X, net)
     for perm in itertools.permutations(range(3)):
-        np.testing.assert_allclose(network_logits(X, permute_hidden(net, np.array(perm))), z,
-                                   rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(
+            network_logits(X, permute_hidden(net, np.array(perm))), z, rtol=1e-13, atol=1e-13
+        )
     for signs in itertools.product((1, -1), repeat=3):
-        np.testing.assert_allclose(network_logits(X, flip_hidden(net, np.array(signs))), z,
-                                   rtol=1e-13, atol=1e-13)
+        np.testing.assert_allclose(
+            network_logits(X, flip_hidden(net, np.array(signs))), z, rtol=1e-13, atol=1e-13
+        )
     swapped = permute_hidden(net, np.array([1, 0, 2]))
     np.testing.assert_array_equal(swapped.hidden_weights[0], net.hidden_weights[1])
     flipped = flip_hidden(net, np.array([-1, 1, 1]))
@@ -58,8 +60,9 @@ def test_canonical_network_with_a_sort_key(net):
     assert np.all(np.diff(angle(canon)) >= 0)
     assert np.all(canon.output_weights[1] >= 0)
     for c in symmetric_networks(net):
-        np.testing.assert_allclose(pack_network(canonical_network(c, sort_key=angle)),
-                                   pack_network(canon), atol=1e-15)
+        np.testing.assert_allclose(
+            pack_network(canonical_network(c, sort_key=angle)), pack_network(canon), atol=1e-15
+        )
     with pytest.raises(ValueError, match="one number per hidden unit"):
         canonical_network(net, sort_key=lambda n: np.zeros(2))
     with pytest.raises(TypeError, match="callable"):

@@ -174,8 +174,14 @@ def test_check_int_names_the_argument(value, error):
 def test_check_positive():
     assert check_positive(2, "sigma") == 2.0
     assert check_positive(np.inf, "bias_sigma", allow_inf=True) == np.inf
-    for bad, error in [(0.0, ValueError), (-1.0, ValueError), (np.nan, ValueError),
-                       (np.inf, ValueError), (True, TypeError), ("1", TypeError)]:
+    for bad, error in [
+        (0.0, ValueError),
+        (-1.0, ValueError),
+        (np.nan, ValueError),
+        (np.inf, ValueError),
+        (True, TypeError),
+        ("1", TypeError),
+    ]:
         with pytest.raises(error, match="sigma"):
             check_positive(bad, "sigma")
 

@@ -25,9 +25,21 @@ The modules, from the bottom up (each imports only those above it):
 
 import importlib
 
-from .calibration import CrossEntropyDecomposition, ReliabilityCurve, population_cross_entropy, reliability_curve
+from .calibration import (
+    CrossEntropyDecomposition,
+    ReliabilityCurve,
+    population_cross_entropy,
+    reliability_curve,
+)
 from .convergence import ConvergenceWarning, FitResult
-from .fit import fit_brier, fit_cross_entropy, fit_l2, fit_linear_probability, linear_logit_fn, minimise_score
+from .fit import (
+    fit_brier,
+    fit_cross_entropy,
+    fit_l2,
+    fit_linear_probability,
+    linear_logit_fn,
+    minimise_score,
+)
 from .inference import (
     PosteriorSample,
     gradient_descent_path,
@@ -51,6 +63,7 @@ from .losses import (
     score_logits,
     softmax,
 )
+from .model import SoftmaxRegression, linear_predictor, pack_params, to_pivot, unpack_params
 from .network import (
     Network,
     fit_network,
@@ -62,7 +75,6 @@ from .network import (
     simulate_network,
     unpack_network,
 )
-from .model import SoftmaxRegression, linear_predictor, pack_params, to_pivot, unpack_params
 from .objective import SoftmaxRegressionLoss
 from .separation import SeparationError, separation_direction
 from .simulate import SimulatedData, sample_features, simulate

@@ -17,7 +17,12 @@ from .losses import entropy, kl_divergence, log_softmax, softmax
 from .model import linear_predictor
 from .validate import check_finite_array, check_int
 
-__all__ = ["CrossEntropyDecomposition", "ReliabilityCurve", "population_cross_entropy", "reliability_curve"]
+__all__ = [
+    "CrossEntropyDecomposition",
+    "ReliabilityCurve",
+    "population_cross_entropy",
+    "reliability_curve",
+]
 
 
 @dataclass(frozen=True)
@@ -53,8 +58,9 @@ class ReliabilityCurve:
             return (self.observed - self.mean_predicted) / self.std_error
 
 
-def reliability_curve(h: ArrayLike, q: ArrayLike, n_bins: int = 10,
-                      strategy: str = "uniform") -> "ReliabilityCurve":
+def reliability_curve(
+    h: ArrayLike, q: ArrayLike, n_bins: int = 10, strategy: str = "uniform"
+) -> "ReliabilityCurve":
     r"""Reliability curve: observed event frequency against forecast, in bins of the forecast.
 
     Every pair (sample, class) is one forecast :math:`q_{ik}` of the event :math:`y_i = k`. A
@@ -104,7 +110,9 @@ def reliability_curve(h: ArrayLike, q: ArrayLike, n_bins: int = 10,
 
 @dataclass(frozen=True)
 class CrossEntropyDecomposition:
-    r"""Population cross entropy of a model and its split :math:`H(p, q) = H(p) + \mathrm{KL}(p \| q)`.
+    r"""Population cross entropy of a model, its entropy part and its KL part.
+
+    :math:`H(p, q) = H(p) + \mathrm{KL}(p \| q)`, each term computed separately.
 
     Attributes
     ----------
@@ -121,8 +129,13 @@ class CrossEntropyDecomposition:
     kl: float
 
 
-def population_cross_entropy(true_weights: ArrayLike, true_bias: ArrayLike, weights: ArrayLike,
-                             bias: ArrayLike, n_nodes: int = 40) -> "CrossEntropyDecomposition":
+def population_cross_entropy(
+    true_weights: ArrayLike,
+    true_bias: ArrayLike,
+    weights: ArrayLike,
+    bias: ArrayLike,
+    n_nodes: int = 40,
+) -> "CrossEntropyDecomposition":
     r"""Expected per-sample NLL of a softmax-regression model under the generative process.
 
     For :math:`x \sim \mathcal{N}(0, I_d)` and :math:`y \mid x \sim \operatorname{Cat}(p(x))` with
@@ -159,7 +172,9 @@ def population_cross_entropy(true_weights: ArrayLike, true_bias: ArrayLike, weig
     t, w = hermegauss(n_nodes)  # weight exp(-t^2 / 2)
     w = w / np.sqrt(2 * np.pi)
     nodes = np.stack(np.meshgrid(*([t] * d), indexing="ij"), axis=-1).reshape(-1, d)
-    weights_q = np.prod(np.stack(np.meshgrid(*([w] * d), indexing="ij"), axis=-1).reshape(-1, d), axis=1)
+    weights_q = np.prod(
+        np.stack(np.meshgrid(*([w] * d), indexing="ij"), axis=-1).reshape(-1, d), axis=1
+    )
     p = softmax(linear_predictor(nodes, Ws, true_bias))
     log_q = log_softmax(linear_predictor(nodes, W, bias))
     # three separate computations, so that H(p, q) = H(p) + KL(p || q) can be checked

@@ -125,5 +125,13 @@ def _result(X, y, weights, bias, n_iter, converged, method):
     nll, grad = obj.loss_gradient(pack_params(weights, bias))
     grad_norm = np.max(np.abs(grad), initial=0.0) / y.size
     status = "gradient" if converged else "max_iter"
-    return FitResult(SoftmaxRegression(weights, bias), nll, nll, n_iter, bool(converged),
-                     float(grad_norm), method, status)
+    return FitResult(
+        SoftmaxRegression(weights, bias),
+        nll,
+        nll,
+        n_iter,
+        bool(converged),
+        float(grad_norm),
+        method,
+        status,
+    )

@@ -112,8 +112,16 @@ def fit_result(model, nll, objective, n_iter, status, grad_norm, method, stackle
             ConvergenceWarning,
             stacklevel=stacklevel,
         )
-    return FitResult(model, float(nll), float(objective), int(n_iter), converged,
-                     float(grad_norm), method, status)
+    return FitResult(
+        model,
+        float(nll),
+        float(objective),
+        int(n_iter),
+        converged,
+        float(grad_norm),
+        method,
+        status,
+    )
 
 
 def precision_floor_reached(fun, theta: np.ndarray, value: float, grad: np.ndarray) -> bool:
@@ -154,7 +162,11 @@ def minimize(fun, theta0: np.ndarray, n_samples: int, gtol: float, max_iter: int
         ``status`` is one of ``"gradient"``, ``"floor"``, ``"max_iter"``, ``"line search"``.
     """
     res = optimize.minimize(
-        fun, theta0, jac=True, method=method, options={"gtol": 0.1 * gtol * n_samples, "maxiter": max_iter}
+        fun,
+        theta0,
+        jac=True,
+        method=method,
+        options={"gtol": 0.1 * gtol * n_samples, "maxiter": max_iter},
     )
     theta = res.x
     value, grad = fun(theta)

@@ -21,8 +21,8 @@ from threadpoolctl import threadpool_limits
 
 from .convergence import FitResult, fit_result, minimize
 from .losses import one_hot, score_logits
-from .newton import certify_minimiser, newton
 from .model import SoftmaxRegression, pack_params, unpack_params
+from .newton import certify_minimiser, newton
 from .objective import SoftmaxRegressionLoss
 from .separation import SeparationError, check_identifiable, separation_error
 from .standardise import standardise
@@ -55,12 +55,24 @@ def _linear_result(obj, st, res, K, method, status, stacklevel=4):
     weights, bias = unpack_params(theta, K, st.mean.size)
     nll = res.loss - obj.penalty(res.theta)
     grad_norm = np.max(np.abs(grad), initial=0.0) / obj.n_samples
-    return fit_result(SoftmaxRegression(weights, bias), nll, res.loss, res.n_iter, status,
-                      grad_norm, method, stacklevel=stacklevel)
+    return fit_result(
+        SoftmaxRegression(weights, bias),
+        nll,
+        res.loss,
+        res.n_iter,
+        status,
+        grad_norm,
+        method,
+        stacklevel=stacklevel,
+    )
 
 
 def fit_cross_entropy(
-    X: ArrayLike, y: ArrayLike, n_classes: int | None = None, *, tol: float = 1e-9,
+    X: ArrayLike,
+    y: ArrayLike,
+    n_classes: int | None = None,
+    *,
+    tol: float = 1e-9,
     max_iter: int = 200,
 ) -> FitResult:
     r"""Fit softmax regression by minimising the summed cross entropy: the MLE.
@@ -127,8 +139,14 @@ def fit_cross_entropy(
 
 
 def fit_l2(
-    X: ArrayLike, y: ArrayLike, sigma: float, n_classes: int | None = None, *,
-    bias_sigma: float = np.inf, parametrisation: str = "pivot", tol: float = 1e-10,
+    X: ArrayLike,
+    y: ArrayLike,
+    sigma: float,
+    n_classes: int | None = None,
+    *,
+    bias_sigma: float = np.inf,
+    parametrisation: str = "pivot",
+    tol: float = 1e-10,
     max_iter: int = 200,
 ) -> FitResult:
     r"""Minimise the summed cross entropy plus an L2 term: the MAP under normal priors.
@@ -181,7 +199,9 @@ def fit_l2(
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", 1)
     if parametrisation not in PARAMETRISATIONS:
-        raise ValueError(f"parametrisation must be one of {PARAMETRISATIONS}, got {parametrisation!r}")
+        raise ValueError(
+            f"parametrisation must be one of {PARAMETRISATIONS}, got {parametrisation!r}"
+        )
     empty = np.flatnonzero(np.bincount(labels, minlength=K) == 0)
     if empty.size and np.isinf(bias_sigma):
         raise SeparationError(
@@ -192,20 +212,29 @@ def fit_l2(
     U, st = standardise(X, centre=np.isinf(bias_sigma))
     lam = np.r_[0.0 if np.isinf(bias_sigma) else bias_sigma**-2, sigma**-2 / st.scale**2]
     with _single_threaded_blas():
-        obj = SoftmaxRegressionLoss(U, labels, K, l2=lam,
-                                    symmetric_penalty=parametrisation == "symmetric")
+        obj = SoftmaxRegressionLoss(
+            U, labels, K, l2=lam, symmetric_penalty=parametrisation == "symmetric"
+        )
         res = newton(obj, np.zeros(obj.n_params), tol, max_iter)
     return _linear_result(obj, st, res, K, f"l2-{parametrisation}", res.status)
 
 
 def minimise_score(
-    logit_fn, theta0: ArrayLike, y: ArrayLike, n_classes: int | None = None, *,
-    rule: str = "log", prior_sd: float | None = None, gtol: float = 1e-6, max_iter: int = 2000,
+    logit_fn,
+    theta0: ArrayLike,
+    y: ArrayLike,
+    n_classes: int | None = None,
+    *,
+    rule: str = "log",
+    prior_sd: float | None = None,
+    gtol: float = 1e-6,
+    max_iter: int = 2000,
     method: str = "BFGS",
 ):
     r"""Minimise a summed score over the parameters of any differentiable logit function.
 
-    .. math:: \hat\theta = \arg\min_\theta \; \sum_{i=1}^N S\big(\operatorname{softmax}(z_i(\theta)),
+    .. math:: \hat\theta = \arg\min_\theta \; \sum_{i=1}^N
+              S\big(\operatorname{softmax}(z_i(\theta)),
               y_i\big) + \frac{\|\theta\|^2}{2 \sigma^2}
 
     With ``rule="log"`` and no prior this is the MLE of
@@ -250,23 +279,27 @@ def minimise_score(
     Z0 = _call(logit_fn, theta0)[0]
     labels, K = check_labels(y, Z0.shape[1] if n_classes is None else n_classes)
     if Z0.shape != (labels.size, K):
-        raise ValueError(f"logit_fn must return logits of shape (n_samples, n_classes) = "
-                         f"({labels.size}, {K}), got {Z0.shape}")
+        raise ValueError(
+            f"logit_fn must return logits of shape (n_samples, n_classes) = "
+            f"({labels.size}, {K}), got {Z0.shape}"
+        )
 
     def objective(theta):
         Z, vjp = _call(logit_fn, theta, Z0.shape)
         value, G = score_logits(labels, Z, rule)
         grad = np.asarray(vjp(G), dtype=float)
         if grad.shape != theta0.shape:
-            raise ValueError(f"the vjp of logit_fn returned shape {grad.shape}; expected "
-                             f"{theta0.shape}")
+            raise ValueError(
+                f"the vjp of logit_fn returned shape {grad.shape}; expected {theta0.shape}"
+            )
         return value + 0.5 * precision * theta @ theta, grad + precision * theta
 
     value0, grad0 = objective(theta0)
     if not (np.isfinite(value0) and np.all(np.isfinite(grad0))):
         raise ValueError("the objective or its gradient is not finite at theta0")
-    theta, value, grad, n_iter, status = minimize(objective, theta0, labels.size, gtol, max_iter,
-                                                  method)
+    theta, value, grad, n_iter, status = minimize(
+        objective, theta0, labels.size, gtol, max_iter, method
+    )
     nll = score_logits(labels, _call(logit_fn, theta, Z0.shape)[0], "log")[0]
     grad_norm = float(np.max(np.abs(grad), initial=0.0)) / labels.size
     return theta, nll, value, n_iter, status, grad_norm
@@ -303,8 +336,10 @@ def linear_logit_fn(X: ArrayLike, n_classes: int):
     def logit_fn(theta):
         theta = np.asarray(theta)
         if theta.shape != ((K - 1) * p,):
-            raise ValueError(f"theta must have shape ((n_classes - 1) * (n_features + 1),) = "
-                             f"({(K - 1) * p},), got {theta.shape}")
+            raise ValueError(
+                f"theta must have shape ((n_classes - 1) * (n_features + 1),) = "
+                f"({(K - 1) * p},), got {theta.shape}"
+            )
         full = np.zeros((K, p))
         full[1:] = theta.reshape(K - 1, p)
         return design @ full.T, lambda G: (G.T @ design)[1:].ravel()
@@ -312,8 +347,9 @@ def linear_logit_fn(X: ArrayLike, n_classes: int):
     return logit_fn
 
 
-def fit_brier(X: ArrayLike, y: ArrayLike, n_classes: int | None = None, *,
-              gtol: float = 1e-9) -> FitResult:
+def fit_brier(
+    X: ArrayLike, y: ArrayLike, n_classes: int | None = None, *, gtol: float = 1e-9
+) -> FitResult:
     r"""Fit softmax regression by minimising the summed Brier score.
 
     .. math:: \hat\theta_B = \arg\min_\theta \sum_{i=1}^N \big\|\operatorname{softmax}(W x_i + b)
@@ -337,14 +373,20 @@ def fit_brier(X: ArrayLike, y: ArrayLike, n_classes: int | None = None, *,
     U, st = standardise(X)
     start = fit_cross_entropy(U, labels, K)
     theta, nll, value, n_iter, status, _ = minimise_score(
-        linear_logit_fn(U, K), pack_params(start.weights, start.bias), labels, K, rule="brier",
-        gtol=gtol)
+        linear_logit_fn(U, K),
+        pack_params(start.weights, start.bias),
+        labels,
+        K,
+        rule="brier",
+        gtol=gtol,
+    )
     weights, bias = unpack_params(st.params_to_original(theta, K - 1), K, X.shape[1])
     Z, vjp = linear_logit_fn(U, K)(theta)
     grad = st.gradient_to_original(vjp(score_logits(labels, Z, "brier")[1]), K - 1)
     grad_norm = np.max(np.abs(grad), initial=0.0) / labels.size
-    return fit_result(SoftmaxRegression(weights, bias), nll, value, n_iter, status, grad_norm,
-                      "brier")
+    return fit_result(
+        SoftmaxRegression(weights, bias), nll, value, n_iter, status, grad_norm, "brier"
+    )
 
 
 def fit_linear_probability(X: ArrayLike, y: ArrayLike, n_classes: int | None = None):
@@ -372,8 +414,10 @@ def fit_linear_probability(X: ArrayLike, y: ArrayLike, n_classes: int | None = N
     design = np.column_stack([np.ones(X.shape[0]), U])
     rank = np.linalg.matrix_rank(design)
     if rank < design.shape[1]:
-        raise ValueError(f"the design [1, X] has rank {rank} < {design.shape[1]} columns: the "
-                         "least-squares fit is not unique")
+        raise ValueError(
+            f"the design [1, X] has rank {rank} < {design.shape[1]} columns: the "
+            "least-squares fit is not unique"
+        )
     coef, *_ = np.linalg.lstsq(design, one_hot(labels, K), rcond=None)  # (1 + d, K)
     weights = coef[1:].T / st.scale
     bias = coef[0] - weights @ st.mean

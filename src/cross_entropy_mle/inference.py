@@ -25,7 +25,14 @@ from scipy.special import logsumexp
 from .fit import fit_cross_entropy
 from .model import pack_params
 from .objective import SoftmaxRegressionLoss
-from .validate import check_finite_array, check_int, check_level, check_positive, check_rng, check_X_y
+from .validate import (
+    check_finite_array,
+    check_int,
+    check_level,
+    check_positive,
+    check_rng,
+    check_X_y,
+)
 
 __all__ = [
     "PosteriorSample",
@@ -62,8 +69,10 @@ def nll_hessian(X: ArrayLike, y: ArrayLike, weights: ArrayLike, bias: ArrayLike)
     obj = SoftmaxRegressionLoss(X, y, b.size)
     W = check_finite_array(weights, "weights", ndim=2, allow_empty=True)
     if W.shape != (b.size, obj.shape[1] - 1):
-        raise ValueError(f"weights must have shape (n_classes, n_features) = "
-                         f"({b.size}, {obj.shape[1] - 1}), got {W.shape}")
+        raise ValueError(
+            f"weights must have shape (n_classes, n_features) = "
+            f"({b.size}, {obj.shape[1] - 1}), got {W.shape}"
+        )
     return obj.hessian(pack_params(W, b))
 
 
@@ -81,8 +90,9 @@ def standard_errors(X: ArrayLike, y: ArrayLike, weights: ArrayLike, bias: ArrayL
     return np.sqrt(np.diag(np.linalg.inv(nll_hessian(X, y, weights, bias))))
 
 
-def wald_intervals(X: ArrayLike, y: ArrayLike, weights: ArrayLike, bias: ArrayLike,
-                   level: float = 0.95) -> np.ndarray:
+def wald_intervals(
+    X: ArrayLike, y: ArrayLike, weights: ArrayLike, bias: ArrayLike, level: float = 0.95
+) -> np.ndarray:
     r"""Wald confidence intervals for the free parameters from the observed information.
 
     .. math:: \hat\theta_j \pm z_{(1+\text{level})/2}\,\sqrt{[H(\hat\theta)^{-1}]_{jj}},
@@ -111,9 +121,15 @@ def wald_intervals(X: ArrayLike, y: ArrayLike, weights: ArrayLike, bias: ArrayLi
     return np.column_stack([theta - half, theta + half])
 
 
-def gradient_descent_path(X: ArrayLike, y: ArrayLike, n_classes: int | None = None, *,
-                          n_steps: int = 1000, step_size: float | None = None,
-                          theta0: ArrayLike | None = None) -> tuple[np.ndarray, np.ndarray]:
+def gradient_descent_path(
+    X: ArrayLike,
+    y: ArrayLike,
+    n_classes: int | None = None,
+    *,
+    n_steps: int = 1000,
+    step_size: float | None = None,
+    theta0: ArrayLike | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Iterates of gradient descent on the summed cross entropy (pivot parametrisation).
 
     .. math:: \theta_{t+1} = \theta_t - \eta\, \nabla_\theta \operatorname{NLL}(\theta_t),
@@ -151,7 +167,9 @@ def gradient_descent_path(X: ArrayLike, y: ArrayLike, n_classes: int | None = No
         step_size = 2.0 / np.linalg.eigvalsh(obj.Xt @ obj.Xt.T)[-1]
     else:
         step_size = check_positive(step_size, "step_size", allow_inf=False)
-    theta = np.zeros(n_par) if theta0 is None else check_finite_array(theta0, "theta0", ndim=1).copy()
+    theta = (
+        np.zeros(n_par) if theta0 is None else check_finite_array(theta0, "theta0", ndim=1).copy()
+    )
     if theta.size != n_par:
         raise ValueError(f"theta0 must have {n_par} entries, got {theta.size}")
     thetas = np.empty((n_steps + 1, n_par))
@@ -217,8 +235,9 @@ class PosteriorSample:
         return self.quantile([(1 - level) / 2, (1 + level) / 2]).T
 
 
-def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.2, n_adapt=4,
-                         target_ess=0.5):
+def importance_posterior(
+    X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.2, n_adapt=4, target_ess=0.5
+):
     r"""The flat-prior posterior over the free parameters, by importance sampling.
 
     Under a flat prior the posterior is the normalised likelihood,
@@ -279,7 +298,9 @@ def importance_posterior(X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.
     loc, shape = mle, np.linalg.inv(obj.hessian(mle))
     for round_ in range(n_adapt + 1):
         proposal = stats.multivariate_t(loc=loc, shape=scale**2 * shape, df=df)
-        draws = np.atleast_2d(proposal.rvs(size=n_draws, random_state=rng)).reshape(n_draws, mle.size)
+        draws = np.atleast_2d(proposal.rvs(size=n_draws, random_state=rng)).reshape(
+            n_draws, mle.size
+        )
         log_w = -obj.nll_many(draws) - proposal.logpdf(draws)
         weights = np.exp(log_w - logsumexp(log_w))
         # arviz-stats' psislw takes the negated log ratios (as its loo does)

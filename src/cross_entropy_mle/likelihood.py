@@ -18,7 +18,8 @@ __all__ = ["log_integral", "log_likelihood_grid"]
 def log_likelihood_grid(X, y, weights, bias, chunk_size=64):
     r"""Log-likelihood of a data set at many parameter values at once.
 
-    .. math:: \log \mathcal{L}(\theta_m) = \sum_{i=1}^N \log \operatorname{softmax}(W_m x_i + b_m)_{y_i}
+    .. math:: \log \mathcal{L}(\theta_m)
+              = \sum_{i=1}^N \log \operatorname{softmax}(W_m x_i + b_m)_{y_i}
 
     Parameters
     ----------

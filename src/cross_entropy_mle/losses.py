@@ -132,10 +132,14 @@ def categorical_log_pmf(y, log_p):
     if np.isnan(lp).any() or (lp == np.inf).any():
         raise ValueError("log_p contains NaN or +inf; log-probabilities must be <= 0")
     if (lp > 1e-12).any():
-        raise ValueError(f"log_p has positive values (max {lp.max():.3g}); log-probabilities are <= 0")
+        raise ValueError(
+            f"log_p has positive values (max {lp.max():.3g}); log-probabilities are <= 0"
+        )
     total = special.logsumexp(lp, axis=-1)
     if np.max(np.abs(total)) > 1e-8:
-        raise ValueError("log_p rows must be normalised: exp(log_p) must sum to 1 along the last axis")
+        raise ValueError(
+            "log_p rows must be normalised: exp(log_p) must sum to 1 along the last axis"
+        )
     labels, _ = check_labels(y, lp.shape[-1])
     if lp.ndim == 2 and lp.shape[0] != labels.size:
         raise ValueError(f"y has {labels.size} samples but log_p has {lp.shape[0]} rows")
@@ -280,7 +284,9 @@ def absolute_score(h: ArrayLike, q: ArrayLike) -> np.ndarray:
 
 
 def entropy(p: ArrayLike) -> np.ndarray:
-    r"""Shannon entropy of probability rows in nats, :math:`-\sum_k p_k \log p_k` (``scipy.special.entr``).
+    r"""Shannon entropy of probability rows in nats: :math:`-\sum_k p_k \log p_k`.
+
+    Computed with ``scipy.special.entr`` (:math:`0 \log 0 = 0`).
 
     Parameters
     ----------
@@ -367,8 +373,9 @@ def _check_broadcast(p, q):
     try:
         return np.broadcast_shapes(p.shape, q.shape)
     except ValueError:
-        raise ValueError(f"p and q must broadcast against each other, got shapes {p.shape} and "
-                         f"{q.shape}") from None
+        raise ValueError(
+            f"p and q must broadcast against each other, got shapes {p.shape} and {q.shape}"
+        ) from None
 
 
 def _is_real(a):

@@ -77,7 +77,9 @@ def pack_params(weights: ArrayLike, bias: ArrayLike) -> np.ndarray:
     return np.column_stack([b[1:], W[1:]]).ravel()
 
 
-def unpack_params(theta: ArrayLike, n_classes: int, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+def unpack_params(
+    theta: ArrayLike, n_classes: int, n_features: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`pack_params`: ``(weights, bias)`` with class 0 fixed at zero."""
     theta = check_finite_array(theta, "theta", ndim=1, allow_empty=True)
     if theta.size != (n_classes - 1) * (n_features + 1):

@@ -1,4 +1,4 @@
-r"""A one-hidden-layer tanh network as the model :math:`q(y \mid x; \theta)`, fitted by cross entropy.
+r"""A one-hidden-layer tanh network as the model :math:`q(y \mid x; \theta)`, by cross entropy.
 
 .. math:: z(x) = V \tanh(A x + a) + c, \qquad q(y \mid x; \theta) = \operatorname{softmax}(z(x))_y
 
@@ -68,14 +68,20 @@ class Network:
         if a.shape != (H,):
             raise ValueError(f"hidden_bias must have shape ({H},), got {a.shape}")
         if V.shape[1] != H or c.shape != (V.shape[0],):
-            raise ValueError(f"output_weights must have shape (n_classes, {H}) and output_bias "
-                             f"(n_classes,), got {V.shape} and {c.shape}")
+            raise ValueError(
+                f"output_weights must have shape (n_classes, {H}) and output_bias "
+                f"(n_classes,), got {V.shape} and {c.shape}"
+            )
         if V.shape[0] < 2:
             raise ValueError(f"the network needs at least 2 classes, got {V.shape[0]}")
         if np.any(V[0] != 0) or c[0] != 0:
             raise ValueError("class 0 is the pivot: output_weights[0] and output_bias[0] must be 0")
-        for name, arr in (("hidden_weights", A), ("hidden_bias", a), ("output_weights", V),
-                          ("output_bias", c)):
+        for name, arr in (
+            ("hidden_weights", A),
+            ("hidden_bias", a),
+            ("output_weights", V),
+            ("output_bias", c),
+        ):
             object.__setattr__(self, name, arr)
 
     @property
@@ -104,8 +110,14 @@ def pack_network(net):
         ``[A.ravel(), a, V[1:].ravel(), c[1:]]``.
     """
     check_network(net)
-    return np.concatenate([net.hidden_weights.ravel(), net.hidden_bias,
-                           net.output_weights[1:].ravel(), net.output_bias[1:]])
+    return np.concatenate(
+        [
+            net.hidden_weights.ravel(),
+            net.hidden_bias,
+            net.output_weights[1:].ravel(),
+            net.output_bias[1:],
+        ]
+    )
 
 
 def unpack_network(theta, n_features, n_hidden, n_classes):
@@ -126,14 +138,16 @@ def unpack_network(theta, n_features, n_hidden, n_classes):
     theta = check_finite_array(theta, "theta", ndim=1)
     n_par = H * (d + 1) + (K - 1) * (H + 1)
     if theta.size != n_par:
-        raise ValueError(f"theta must have {n_par} entries for d={d}, H={H}, K={K}, got {theta.size}")
+        raise ValueError(
+            f"theta must have {n_par} entries for d={d}, H={H}, K={K}, got {theta.size}"
+        )
     A = theta[: H * d].reshape(H, d)
-    a = theta[H * d: H * (d + 1)]
-    rest = theta[H * (d + 1):]
+    a = theta[H * d : H * (d + 1)]
+    rest = theta[H * (d + 1) :]
     V = np.zeros((K, H))
     V[1:] = rest[: (K - 1) * H].reshape(K - 1, H)
     c = np.zeros(K)
-    c[1:] = rest[(K - 1) * H:]
+    c[1:] = rest[(K - 1) * H :]
     return Network(A.copy(), a.copy(), V, c)
 
 
@@ -172,7 +186,9 @@ def network_logits(X, net):
     ndarray of shape (n_samples, n_classes)
     """
     X = _check_X(X, net)
-    return np.tanh(X @ net.hidden_weights.T + net.hidden_bias) @ net.output_weights.T + net.output_bias
+    return (
+        np.tanh(X @ net.hidden_weights.T + net.hidden_bias) @ net.output_weights.T + net.output_bias
+    )
 
 
 def network_nll_grad(X, y, net):
@@ -210,7 +226,7 @@ def network_nll_grad(X, y, net):
 
 
 def network_logit_fn(X, n_hidden, n_classes):
-    """The network's logit function on packed parameters, for :func:`~cross_entropy_mle.minimise_score`.
+    """The network's logit function on packed parameters, for :func:`~.fit.minimise_score`.
 
     Parameters
     ----------
@@ -242,8 +258,15 @@ def network_logit_fn(X, n_hidden, n_classes):
     return logit_fn
 
 
-def fit_network(X: ArrayLike, y: ArrayLike, init: Network, *, prior_sd: float | None = None,
-                gtol: float = 1e-6, max_iter: int = 5000) -> FitResult:
+def fit_network(
+    X: ArrayLike,
+    y: ArrayLike,
+    init: Network,
+    *,
+    prior_sd: float | None = None,
+    gtol: float = 1e-6,
+    max_iter: int = 5000,
+) -> FitResult:
     r"""Fit the network by minimising the summed cross entropy from a given start.
 
     .. math:: \hat\theta = \arg\min_\theta \sum_i -\log q(y_i \mid x_i; \theta)
@@ -274,8 +297,15 @@ def fit_network(X: ArrayLike, y: ArrayLike, init: Network, *, prior_sd: float | 
     X = _check_X(X, init)
     X, labels, K = check_X_y(X, y, init.n_classes)
     theta, nll, value, n_iter, status, grad_norm = minimise_score(
-        network_logit_fn(X, init.n_hidden, K), pack_network(init), labels, K, rule="log",
-        prior_sd=prior_sd, gtol=gtol, max_iter=max_iter)
+        network_logit_fn(X, init.n_hidden, K),
+        pack_network(init),
+        labels,
+        K,
+        rule="log",
+        prior_sd=prior_sd,
+        gtol=gtol,
+        max_iter=max_iter,
+    )
     net = unpack_network(theta, init.n_features, init.n_hidden, K)
     return fit_result(net, nll, value, n_iter, status, grad_norm, "network")
 
@@ -283,7 +313,8 @@ def fit_network(X: ArrayLike, y: ArrayLike, init: Network, *, prior_sd: float | 
 def simulate_network(n, net, rng, features="normal", means=None, scale=1.0):
     r"""Simulate the generative process with a network as the true :math:`p(y \mid x)`.
 
-    .. math:: x_i \sim p(x), \qquad y_i \mid x_i \sim \operatorname{Cat}(\operatorname{softmax}(z(x_i)))
+    .. math:: x_i \sim p(x), \qquad
+              y_i \mid x_i \sim \operatorname{Cat}(\operatorname{softmax}(z(x_i)))
 
     Parameters
     ----------

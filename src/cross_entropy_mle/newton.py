@@ -96,8 +96,13 @@ def newton(obj, theta, tol, max_iter, start=None) -> NewtonResult:
         if forcing >= DIRECT_STEP_FORCING or (it == 0 and start is not None):
             step = -precond(grad)
         else:
-            step, _ = pcg(lambda v: obj.hessp(theta, v), -grad, precond, rtol=forcing,
-                          maxiter=max(20, theta.size))
+            step, _ = pcg(
+                lambda v, at=theta: obj.hessp(at, v),
+                -grad,
+                precond,
+                rtol=forcing,
+                maxiter=max(20, theta.size),
+            )
         slope = grad @ step
         if not slope < 0:  # no conjugate-gradient progress: a preconditioned gradient step
             step = -precond(grad)
@@ -136,8 +141,13 @@ def certify_minimiser(obj, theta, grad) -> bool:
         lower = obj.hessian_lower_bound(theta, subsample=subsample)
         if lower > 0 and radius * np.linalg.norm(grad) / lower <= NEWTON_CERTIFICATE:
             return True
-    step, info = pcg(lambda v: obj.hessp(theta, v), grad, obj.preconditioner(theta), rtol=1e-10,
-                     maxiter=10 * theta.size)
+    step, info = pcg(
+        lambda v: obj.hessp(theta, v),
+        grad,
+        obj.preconditioner(theta),
+        rtol=1e-10,
+        maxiter=10 * theta.size,
+    )
     if info != 0 or not np.all(np.isfinite(step)):
         return False
     return bool(radius * np.linalg.norm(step) <= NEWTON_CERTIFICATE)

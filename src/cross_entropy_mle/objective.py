@@ -3,7 +3,8 @@ r"""The softmax-regression objective, written once: loss, gradient, Hessian-vect
 The model is :math:`q(y = k \mid x; \theta) = \operatorname{softmax}(W x + b)_k` in the *pivot*
 parametrisation: class 0's row of :math:`[b, W]` is fixed at zero and the free parameters are
 the rows :math:`\tilde w_k = (b_k, W_k)`, :math:`k = 1, \dots, K-1`, packed row-major by
-:func:`~cross_entropy_mle.model.pack_params`. With :math:`\tilde x_i = (1, x_i)` and :math:`h_i` the one-hot label,
+:func:`~cross_entropy_mle.model.pack_params`. With :math:`\tilde x_i = (1, x_i)` and
+:math:`h_i` the one-hot label,
 
 .. math::
     f(\theta) = \sum_{i=1}^N -\log q_{i y_i}
@@ -57,7 +58,8 @@ class SoftmaxRegressionLoss:
     r"""Summed negative log-likelihood of softmax regression, with an optional L2 term.
 
     The one implementation of the objective in the module docstring. ``theta`` is the packed
-    free-parameter vector of :func:`~cross_entropy_mle.model.pack_params`. The design is held transposed, (p, N) with
+    free-parameter vector of :func:`~cross_entropy_mle.model.pack_params`. The design is held
+    transposed, (p, N) with
     p = n_features + 1, and processed in blocks of observations that stay in cache; the
     probabilities at the last evaluated ``theta`` are kept for Hessian-vector products.
 
@@ -124,7 +126,7 @@ class SoftmaxRegressionLoss:
     # -- the objective ---------------------------------------------------------------------
 
     def penalty(self, theta: np.ndarray) -> float:
-        """The L2 term :math:`\\frac12 \\sum_j \\lambda_j \\theta_{\\cdot j}^\\top C \\theta_{\\cdot j}`."""
+        r"""The L2 term, :math:`\frac12 \sum_j \lambda_j \theta_{:j}^\top C \theta_{:j}`."""
         if self.l2 is None:
             return 0.0
         C, lam = self.l2
@@ -190,7 +192,7 @@ class SoftmaxRegressionLoss:
         return out.ravel()
 
     def hessian(self, theta: np.ndarray) -> np.ndarray:
-        """The Hessian, shape ``(n_params, n_params)``, in the order of :func:`~cross_entropy_mle.model.pack_params`."""
+        """The Hessian, shape ``(n_params, n_params)``, in the order of ``pack_params``."""
         self._ensure(theta)
         k, p = self.shape
         H = np.zeros((k, p, k, p))

@@ -4,7 +4,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .config import figures_dir
-from .losses import logits, softmax
+from .losses import softmax
+from .model import linear_predictor
 
 __all__ = ["plot_probability_map", "save_figure"]
 
@@ -48,7 +49,7 @@ def plot_probability_map(ax, weights, bias, xlim, ylim, resolution=200, cmap="ta
     """
     g1, g2 = np.meshgrid(np.linspace(*xlim, resolution), np.linspace(*ylim, resolution))
     grid = np.column_stack([g1.ravel(), g2.ravel()])
-    p = softmax(logits(grid, weights, bias)).reshape(resolution, resolution, -1)
+    p = softmax(linear_predictor(grid, weights, bias)).reshape(resolution, resolution, -1)
     colors = plt.get_cmap(cmap)(np.arange(p.shape[-1]))[:, :3]
     top = p.argmax(axis=-1)
     strength = p.max(axis=-1)[..., None]

@@ -136,8 +136,11 @@ def _separation(X, y, K):
     complete = -res.fun > tol
     if not complete:
         res = optimize.linprog(
-            -np.asarray(A.sum(axis=0)).ravel(), A_ub=-A, b_ub=np.zeros(A.shape[0]),
-            bounds=[(-1.0, 1.0)] * n_var, method="highs",
+            -np.asarray(A.sum(axis=0)).ravel(),
+            A_ub=-A,
+            b_ub=np.zeros(A.shape[0]),
+            bounds=[(-1.0, 1.0)] * n_var,
+            method="highs",
         )
         _check_lp(res)
         if (A @ res.x[:n_var]).max() <= tol:
@@ -183,10 +186,11 @@ def _message(direction, X, y, K, complete):
     margins = np.column_stack([np.ones(X.shape[0]), X]) @ direction.T
     gap = margins[np.arange(y.size), y][:, None] - margins
     tol = ZERO_TOL * np.abs(gap).max()
-    pairs = sorted({(int(y[i]), int(k)) for i, k in zip(*np.nonzero(gap > tol)) if k != y[i]})
+    pairs = sorted(
+        {(int(y[i]), int(k)) for i, k in zip(*np.nonzero(gap > tol), strict=True) if k != y[i]}
+    )
     isolated = [
-        c for c in range(K)
-        if all((c, k) in pairs and (k, c) in pairs for k in range(K) if k != c)
+        c for c in range(K) if all((c, k) in pairs and (k, c) in pairs for k in range(K) if k != c)
     ]
     detail = f"class {isolated[0]} is separable from the rest; " if len(isolated) == 1 else ""
     pair_text = ", ".join(f"{a} vs {b}" for a, b in pairs)

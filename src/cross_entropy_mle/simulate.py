@@ -1,6 +1,7 @@
 r"""The generative process of classification, simulated with NumPy.
 
-.. math:: x_i \sim p(x), \qquad y_i \mid x_i \sim \operatorname{Cat}\big(\operatorname{softmax}(W x_i + b)\big)
+.. math:: x_i \sim p(x), \qquad
+          y_i \mid x_i \sim \operatorname{Cat}\big(\operatorname{softmax}(W x_i + b)\big)
 """
 
 from dataclasses import dataclass

@@ -44,7 +44,8 @@ class Standardisation:
     def gradient_to_original(self, grad: np.ndarray, n_free: int) -> np.ndarray:
         r"""Gradient in the standardised parameters mapped to the original ones (chain rule:
         :math:`\partial f / \partial w_{kj} = s_j\, \partial f / \partial w'_{kj} + \mu_j\,
-        \partial f / \partial b'_k`, :math:`\partial f / \partial b_k = \partial f / \partial b'_k`)."""
+        \partial f / \partial b'_k`,
+        :math:`\partial f / \partial b_k = \partial f / \partial b'_k`)."""
         G = np.reshape(grad, (n_free, -1)).copy()
         G[:, 1:] = G[:, 1:] * self.scale + G[:, :1] * self.mean
         return G.ravel()

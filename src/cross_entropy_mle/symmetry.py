@@ -37,15 +37,22 @@ def permute_hidden(net, perm):
     check_network(net)
     perm = np.asarray(perm)
     H = net.n_hidden
-    if perm.shape != (H,) or not np.issubdtype(perm.dtype, np.integer) or \
-            not np.array_equal(np.sort(perm), np.arange(H)):
+    if (
+        perm.shape != (H,)
+        or not np.issubdtype(perm.dtype, np.integer)
+        or not np.array_equal(np.sort(perm), np.arange(H))
+    ):
         raise ValueError(f"perm must be a permutation of 0..{H - 1}, got {perm.tolist()}")
-    return Network(net.hidden_weights[perm], net.hidden_bias[perm], net.output_weights[:, perm],
-                   net.output_bias)
+    return Network(
+        net.hidden_weights[perm],
+        net.hidden_bias[perm],
+        net.output_weights[:, perm],
+        net.output_bias,
+    )
 
 
 def flip_hidden(net, signs):
-    r"""Flip the sign of hidden units: multiply unit ``j``'s input and output weights by ``signs[j]``.
+    r"""Flip the sign of hidden units: unit ``j``'s input and output weights times ``signs[j]``.
 
     Because :math:`\tanh` is odd, :math:`v_j \tanh(A_j x + a_j) = (-v_j)\tanh(-A_j x - a_j)`:
     the logits, and so the likelihood, are unchanged.
@@ -65,8 +72,12 @@ def flip_hidden(net, signs):
     if s.shape != (net.n_hidden,) or not np.all(np.isin(s, (-1, 1))):
         raise ValueError(f"signs must hold {net.n_hidden} entries of +1 or -1, got {s.tolist()}")
     s = s.astype(float)
-    return Network(net.hidden_weights * s[:, None], net.hidden_bias * s, net.output_weights * s,
-                   net.output_bias)
+    return Network(
+        net.hidden_weights * s[:, None],
+        net.hidden_bias * s,
+        net.output_weights * s,
+        net.output_bias,
+    )
 
 
 def symmetric_networks(net):
@@ -120,11 +131,11 @@ def canonical_network(net, sort_key=None):
     elif callable(sort_key):
         key = np.asarray(sort_key(flipped), dtype=float)
         if key.shape != (net.n_hidden,):
-            raise ValueError(f"sort_key must return one number per hidden unit, shape "
-                             f"({net.n_hidden},), got {key.shape}")
+            raise ValueError(
+                f"sort_key must return one number per hidden unit, shape "
+                f"({net.n_hidden},), got {key.shape}"
+            )
     else:
         raise TypeError(f"sort_key must be callable, got {type(sort_key).__name__}")
     order = np.argsort(key, kind="stable")
     return permute_hidden(flipped, order)
-
-

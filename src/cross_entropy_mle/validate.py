@@ -157,7 +157,9 @@ def check_probabilities(p, name, atol=1e-8):
     if arr.ndim == 0:
         raise ValueError(f"{name} must have a last axis over classes, got a scalar")
     if arr.shape[-1] < 2:
-        raise ValueError(f"{name} must have at least 2 classes on its last axis, got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have at least 2 classes on its last axis, got shape {arr.shape}"
+        )
     if (arr < 0).any():
         raise ValueError(f"{name} has negative probabilities (min {arr.min():.3g})")
     sums = arr.sum(axis=-1)
