@@ -156,7 +156,8 @@ def test_nearly_collinear_but_full_rank_design_uses_the_exact_rank():
     X, y = simulated(16, n=400, d=1, k=2)
     X = np.column_stack([X[:, 0], X[:, 0] + 1e-5 * np.random.default_rng(0).normal(size=400)])
     assert np.linalg.matrix_rank(np.column_stack([np.ones(400), X])) == 3
-    check_identifiable(standardise(X)[0], y, 2)  # no error
+    U = standardise(X)[0]
+    check_identifiable(np.column_stack([np.ones(400), U]).T, y, 2)  # no error
 
 
 def test_complete_separation_direction_has_a_positive_smallest_margin():

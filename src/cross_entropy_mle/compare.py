@@ -13,7 +13,7 @@ from .fit import fit_cross_entropy
 from .model import SoftmaxRegression, pack_params
 from .objective import SoftmaxRegressionLoss
 from .separation import check_identifiable
-from .standardise import standardise
+from .standardise import fit_standardisation
 from .validate import check_X_y
 
 __all__ = ["compare_estimates", "fit_sklearn", "fit_statsmodels"]
@@ -41,7 +41,7 @@ def fit_sklearn(X, y, n_classes=None, tol=1e-4, max_iter=10_000) -> FitResult:
     from sklearn.linear_model import LogisticRegression
 
     X, labels, K = check_X_y(X, y, n_classes)
-    check_identifiable(standardise(X)[0], labels, K)
+    _check_identifiable(X, labels, K)
     clf = LogisticRegression(C=np.inf, tol=tol, max_iter=max_iter)
     clf.fit(X, labels)
     coef, intercept = clf.coef_, clf.intercept_
@@ -63,7 +63,7 @@ def fit_statsmodels(X, y, n_classes=None) -> FitResult:
     import statsmodels.api as sm
 
     X, labels, K = check_X_y(X, y, n_classes)
-    check_identifiable(standardise(X)[0], labels, K)
+    _check_identifiable(X, labels, K)
     Xt = np.column_stack([np.ones(X.shape[0]), X])
     fit = sm.MNLogit(labels, Xt).fit(method="newton", disp=0, maxiter=200, tol=1e-12)
     params = np.asarray(fit.params).T  # (K-1, 1+d)
@@ -117,6 +117,12 @@ def compare_estimates(X, y, n_classes=None):
     )
     table.attrs["fits"] = {f.method: f for f in fits}
     return table
+
+
+def _check_identifiable(X, labels, K):
+    """The library's own existence checks (rank, empty classes) before calling a reference."""
+    obj = SoftmaxRegressionLoss(X, labels, K, standardisation=fit_standardisation(X))
+    check_identifiable(obj.Xt, labels, K, obj.gram)
 
 
 def _result(X, y, weights, bias, n_iter, converged, method):

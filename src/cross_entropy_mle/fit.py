@@ -25,7 +25,7 @@ from .model import SoftmaxRegression, pack_params, unpack_params
 from .newton import certify_minimiser, newton
 from .objective import SoftmaxRegressionLoss
 from .separation import SeparationError, check_identifiable, separation_error
-from .standardise import standardise
+from .standardise import fit_standardisation, standardise
 from .validate import check_finite_array, check_int, check_labels, check_positive, check_X_y
 
 __all__ = [
@@ -122,10 +122,10 @@ def fit_cross_entropy(
     X, labels, K = check_X_y(X, y, n_classes)
     tol = check_positive(tol, "tol")
     max_iter = check_int(max_iter, "max_iter", 1)
-    U, st = standardise(X)
-    check_identifiable(U, labels, K)
+    st = fit_standardisation(X)
     with _single_threaded_blas():
-        obj = SoftmaxRegressionLoss(U, labels, K)
+        obj = SoftmaxRegressionLoss(X, labels, K, standardisation=st)
+        check_identifiable(obj.Xt, labels, K, obj.gram)
         theta0, loss0, grad0, inverse_hessian = obj.intercept_only_start()
         res = newton(obj, theta0, tol, max_iter, start=(loss0, grad0, inverse_hessian))
         certified = res.status != "max_iter" and certify_minimiser(obj, res.theta, res.grad)
@@ -209,11 +209,16 @@ def fit_l2(
             "the penalised likelihood rises as their bias goes to -inf"
         )
     # Centring moves weight into the bias, which changes a penalised bias's prior: scale only.
-    U, st = standardise(X, centre=np.isinf(bias_sigma))
+    st = fit_standardisation(X, centre=np.isinf(bias_sigma))
     lam = np.r_[0.0 if np.isinf(bias_sigma) else bias_sigma**-2, sigma**-2 / st.scale**2]
     with _single_threaded_blas():
         obj = SoftmaxRegressionLoss(
-            U, labels, K, l2=lam, symmetric_penalty=parametrisation == "symmetric"
+            X,
+            labels,
+            K,
+            l2=lam,
+            symmetric_penalty=parametrisation == "symmetric",
+            standardisation=st,
         )
         res = newton(obj, np.zeros(obj.n_params), tol, max_iter)
     return _linear_result(obj, st, res, K, f"l2-{parametrisation}", res.status)

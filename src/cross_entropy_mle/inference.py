@@ -303,8 +303,10 @@ def importance_posterior(
         )
         log_w = -obj.nll_many(draws) - proposal.logpdf(draws)
         weights = np.exp(log_w - logsumexp(log_w))
-        # arviz-stats' psislw takes the negated log ratios (as its loo does)
-        k_hat = float(array_stats.psislw(-(log_w - log_w.max()), r_eff=1.0)[1])
+        # the generalised-Pareto shape of the weights' right tail (arviz-stats, as in PSIS)
+        k_hat = float(
+            array_stats.pareto_khat(weights, chain_axis=None, draw_axis=-1, tail="right", r_eff=1.0)
+        )
         sample = PosteriorSample(draws, weights, float(1.0 / np.sum(weights**2)), mle, k_hat)
         if sample.ess >= target_ess * n_draws or round_ == n_adapt:
             return sample

@@ -31,6 +31,7 @@ from numpy.typing import ArrayLike
 from scipy import linalg
 
 from .losses import log_softmax
+from .standardise import Standardisation
 from .validate import check_finite_array, check_X_y
 
 __all__ = ["SoftmaxRegressionLoss"]
@@ -77,6 +78,10 @@ class SoftmaxRegressionLoss:
     symmetric_penalty : bool, default False
         Use :math:`C = I - \mathbf 1 \mathbf 1^\top / K` (the penalty of the symmetric
         parametrisation) instead of :math:`C = I`.
+    standardisation : Standardisation, optional
+        Build the design from the standardised features ``(X - mean) / scale`` (see
+        :mod:`~cross_entropy_mle.standardise`) without a standardised copy of X; ``theta``
+        and ``l2`` are then in the standardised parametrisation.
     """
 
     BLOCK_ROWS = 4096
@@ -89,6 +94,7 @@ class SoftmaxRegressionLoss:
         *,
         l2: ArrayLike | None = None,
         symmetric_penalty: bool = False,
+        standardisation: Standardisation | None = None,
     ):
         X, labels, K = check_X_y(X, y, n_classes)
         n, d = X.shape
@@ -96,11 +102,18 @@ class SoftmaxRegressionLoss:
         self.y, self.n_classes, self.n_samples = labels, K, n
         self.shape = (K - 1, p)
         self.n_params = (K - 1) * p
+        if standardisation is not None and standardisation.mean.shape != (d,):
+            raise ValueError(f"standardisation must be for {d} features")
+        self.standardisation = standardisation
         Xt = np.empty((p, n))  # the transposed design, filled in cache-sized chunks
         Xt[0] = 1.0
-        for start in range(0, n, 512):
-            Xt[1:, start : start + 512] = X[start : start + 512].T
+        for start in range(0, n, 2048):
+            part = X[start : start + 2048]
+            if standardisation is not None:
+                part = standardisation.apply(part)
+            Xt[1:, start : start + 2048] = part.T
         self.Xt = Xt
+        self._gram = None
         self.row_norm = np.sqrt(np.einsum("ji,ji->i", Xt, Xt))
         if l2 is None:
             self.l2 = None
@@ -122,6 +135,13 @@ class SoftmaxRegressionLoss:
         self._key = None
         stride = max(1, n // max(PRECONDITIONER_ROWS_PER_PARAM * self.n_params, 2048))
         self.subsample = np.ascontiguousarray(Xt[:, ::stride].T)
+
+    @property
+    def gram(self) -> np.ndarray:
+        """The Gram matrix of the design, :math:`\tilde X^\top \tilde X`, shape (p, p)."""
+        if self._gram is None:
+            self._gram = self.Xt @ self.Xt.T
+        return self._gram
 
     # -- the objective ---------------------------------------------------------------------
 
@@ -253,7 +273,7 @@ class SoftmaxRegressionLoss:
         p_bar = counts / counts.sum()
         theta = np.zeros(self.shape)
         theta[:, 0] = np.log(counts[1:] / counts[0])
-        gram = self.Xt @ self.Xt.T
+        gram = self.gram
         S = sum(b.class_sums for b in self.blocks)
         grad = p_bar[1:, None] * gram[0] - S
         grad[:, 0] = 0.0  # the biases already match the class frequencies

@@ -50,15 +50,20 @@ class SeparationError(ValueError):
         self.complete = complete
 
 
-def check_identifiable(U: np.ndarray, y: np.ndarray, n_classes: int) -> None:
+def check_identifiable(
+    design_t: np.ndarray, y: np.ndarray, n_classes: int, gram: np.ndarray | None = None
+) -> None:
     """Raise unless every class has observations and the design ``[1, U]`` has full rank.
 
     Parameters
     ----------
-    U : ndarray of shape (n_samples, n_features)
-        Standardised features (see :func:`~cross_entropy_mle.standardise.standardise`).
+    design_t : ndarray of shape (n_features + 1, n_samples)
+        The transposed design ``[1, U]^T`` on standardised features ``U`` (as held by
+        :class:`~cross_entropy_mle.objective.SoftmaxRegressionLoss`).
     y : ndarray of int, shape (n_samples,)
     n_classes : int
+    gram : ndarray of shape (n_features + 1, n_features + 1), optional
+        ``design_t @ design_t.T``, if already computed.
 
     Raises
     ------
@@ -74,14 +79,13 @@ def check_identifiable(U: np.ndarray, y: np.ndarray, n_classes: int) -> None:
             f"class(es) {empty.tolist()} have no observations: the likelihood rises as their "
             "bias goes to -inf, so no finite MLE exists"
         )
-    design = np.column_stack([np.ones(U.shape[0]), U])
-    eig = np.linalg.eigvalsh(design.T @ design)
+    eig = np.linalg.eigvalsh(design_t @ design_t.T if gram is None else gram)
     if eig[0] > 1e-6 * eig[-1]:  # well conditioned: full rank, no SVD needed
         return
-    rank = np.linalg.matrix_rank(design)
-    if rank < design.shape[1]:
+    rank = np.linalg.matrix_rank(design_t)
+    if rank < design_t.shape[0]:
         raise ValueError(
-            f"the design [1, X] has rank {rank} < {design.shape[1]} columns (collinear or "
+            f"the design [1, X] has rank {rank} < {design_t.shape[0]} columns (collinear or "
             "constant features): the MLE is not unique"
         )
 

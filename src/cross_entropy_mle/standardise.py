@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Standardisation", "standardise"]
+__all__ = ["Standardisation", "fit_standardisation", "standardise"]
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,42 @@ class Standardisation:
         return G.ravel()
 
 
+def fit_standardisation(X: np.ndarray, centre: bool = True, chunk: int = 8192) -> Standardisation:
+    """Column shifts (means, or zeros without ``centre``) and root-mean-square scales of ``X``.
+
+    ``X`` is a checked float array (n, d). Computed in chunks, without a copy of ``X``, and
+    without overflow or underflow for magnitudes from about 1e-300 to 1e300: each column is
+    divided by its largest magnitude before its moments are taken. A constant column keeps
+    scale 1 (after centring it is zero, and the rank check then reports it).
+    """
+    n, d = X.shape
+    top = np.abs(X).max(axis=0, initial=0.0)
+    top = np.where(top > 0, top, 1.0)
+    extreme = d > 0 and (top.max() >= 1e150 or top.min() <= 1e-150)
+    if not extreme:
+        top = np.ones(d)  # moderate magnitudes: their squares and sums are representable
+
+    def rows(start):
+        part = X[start : start + chunk]
+        return part / top if extreme else part
+
+    mean = np.zeros(d)
+    if centre:
+        for start in range(0, n, chunk):
+            mean += rows(start).sum(axis=0)
+        mean /= n
+    squares = np.zeros(d)
+    for start in range(0, n, chunk):
+        part = rows(start) - mean
+        squares += np.einsum("ij,ij->j", part, part)
+    rms = np.sqrt(squares / n)
+    return Standardisation(mean * top, np.where(rms > 0, rms, 1.0) * top)
+
+
 def standardise(X: np.ndarray, centre: bool = True) -> tuple[np.ndarray, Standardisation]:
     """Centre (optionally) and scale each column of a checked float array ``X`` (n, d).
 
-    Computed without overflow or underflow for magnitudes from about 1e-300 to 1e300: each
-    column is divided by its largest magnitude before the mean and the root mean square are
-    taken. A constant column keeps scale 1 (after centring it is zero, and the rank check
-    then reports it).
+    See :func:`fit_standardisation`.
 
     Returns
     -------
@@ -66,13 +95,5 @@ def standardise(X: np.ndarray, centre: bool = True) -> tuple[np.ndarray, Standar
     Standardisation
         The shifts and scales, to map parameters back.
     """
-    top = np.abs(X).max(axis=0, initial=0.0)
-    top = np.where(top > 0, top, 1.0)
-    mean = (X / top).mean(axis=0) * top if centre else np.zeros(X.shape[1])
-    centred = X - mean
-    spread = np.abs(centred).max(axis=0, initial=0.0)
-    spread = np.where(spread > 0, spread, 1.0)
-    rms = np.sqrt(((centred / spread) ** 2).mean(axis=0)) * spread if X.shape[0] else spread
-    scale = np.where(rms > 0, rms, 1.0)
-    st = Standardisation(mean, scale)
-    return centred / scale, st
+    st = fit_standardisation(X, centre)
+    return st.apply(X), st
