@@ -28,7 +28,6 @@
 # class against class 0, and they are identifiable.
 
 # %%
-import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -110,11 +109,11 @@ print("PyMC draw:", X_pm.shape, y_pm.shape, "labels", np.unique(y_pm))
 
 # %% [markdown]
 # The intervention really did fix the parameters: the logits PyMC computed are exactly
-# $W_{\text{true}} x_i + b_{\text{true}}$ as computed by the library's `logits`, with a zero
+# $W_{\text{true}} x_i + b_{\text{true}}$ as computed by the library's `linear_predictor`, with a zero
 # column for the pivot class.
 
 # %%
-assert np.allclose(logits_pm, ce.logits(X_pm, W_true, b_true), rtol=0, atol=1e-12)
+assert np.allclose(logits_pm, ce.linear_predictor(X_pm, W_true, b_true), rtol=0, atol=1e-12)
 assert np.all(logits_pm[:, 0] == 0.0)
 
 # %% [markdown]
@@ -146,7 +145,7 @@ weights = weights / weights.sum()  # a probability rule for N(0, 1)
 g1, g2 = np.meshgrid(nodes, nodes)
 quad_x = np.column_stack([g1.ravel(), g2.ravel()])
 quad_w = np.outer(weights, weights).ravel()
-pi_true = quad_w @ ce.softmax(ce.logits(quad_x, W_true, b_true))
+pi_true = quad_w @ ce.softmax(ce.linear_predictor(quad_x, W_true, b_true))
 
 se = np.sqrt(pi_true * (1 - pi_true) / N)
 freq = pd.DataFrame(
@@ -211,10 +210,11 @@ assert abs(np.corrcoef(X_np.T)[0, 1]) < 4 / np.sqrt(N)
 # The labels are independent given the features, so the standardised differences are
 # approximately standard normal; again we allow four.
 
+
 # %%
 def conditional_check(X, y, label):
     """Observed and expected label counts in each true decision region."""
-    p = ce.softmax(ce.logits(X, W_true, b_true))
+    p = ce.softmax(ce.linear_predictor(X, W_true, b_true))
     region = p.argmax(axis=1)
     rows = []
     for r in range(K):
@@ -253,9 +253,16 @@ for r, ax in enumerate(axes):
         n_r = part["n"].to_numpy()
         share = part["expected"].to_numpy() / n_r
         ax.bar(part["label"] + offset, part["observed"] / n_r, width, label=f"{name} draw")
-        ax.errorbar(part["label"] + offset, share, yerr=2 * np.sqrt(share * (1 - share) / n_r),
-                    fmt="_", color="k", ms=14, capsize=3,
-                    label="expected ± 2 s.e." if name == "PyMC" else None)
+        ax.errorbar(
+            part["label"] + offset,
+            share,
+            yerr=2 * np.sqrt(share * (1 - share) / n_r),
+            fmt="_",
+            color="k",
+            ms=14,
+            capsize=3,
+            label="expected ± 2 s.e." if name == "PyMC" else None,
+        )
     ax.set_title(f"class {r} most probable", fontsize=11)
     ax.set_xticks(range(K))
     ax.set_xlabel("label")

@@ -24,16 +24,13 @@
 # $$
 
 # %%
-import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import pymc as pm
 from scipy import stats
 
 import cross_entropy_mle as ce
 from cross_entropy_mle.config import fast_mode
-from cross_entropy_mle.curvature import nll_hessian, standard_errors
 from cross_entropy_mle.plotting import save_figure
 
 RANDOM_SEED = 20_240_602
@@ -65,7 +62,7 @@ print(f"N = {N}; label counts {np.bincount(y, minlength=K).tolist()}")
 # %%
 W0 = np.array([[0.0, 0.0], [1.0, -0.5], [-0.5, 1.0]])
 b0 = np.array([0.0, 0.2, 0.1])
-z0 = ce.logits(X, W0, b0)  # (N, K)
+z0 = ce.linear_predictor(X, W0, b0)  # (N, K)
 q0 = ce.softmax(z0)  # predicted class probabilities, each row sums to 1
 l0 = q0[np.arange(N), y]  # the probability each observation's own label receives
 
@@ -232,8 +229,8 @@ print(f"summed cross entropy {H0.sum():.6f} = NLL {nll0:.6f}")
 #
 # If the derivation is right, four routes that share no code must reach the same $\hat\theta$:
 #
-# * **cross entropy**: `ce.fit_cross_entropy` minimises the summed cross entropy with a
-#   trust-region Newton method and certifies the result with a final Newton step;
+# * **cross entropy**: `ce.fit_cross_entropy` minimises the summed cross entropy by Newton's
+#   method and certifies the result by bounding the Newton step that remains;
 # * **PyMC**: the same model with `pm.Flat` priors on every parameter, maximised by `pm.find_MAP`.
 #   With a flat prior the log posterior is the log-likelihood plus a constant, so the maximum a
 #   posteriori estimate *is* the MLE;
@@ -241,8 +238,9 @@ print(f"summed cross entropy {H0.sum():.6f} = NLL {nll0:.6f}")
 # * **scikit-learn**: `LogisticRegression(C=np.inf)` (no penalty), which fits one row per class;
 #   subtracting row 0 moves it to the pivot parametrisation.
 #
-# The table reports, for each, the summed NLL at its estimate, the norm of the NLL's gradient
-# there, and the largest absolute difference of its parameters from the cross-entropy fit.
+# The table reports, for each, the summed NLL at its estimate, the largest absolute entry of
+# the gradient of the *mean* NLL there (`grad_norm`, computed for all four by the library's one
+# objective), and the largest absolute difference of its parameters from the cross-entropy fit.
 
 # %%
 table = ce.compare_estimates(X, y)
@@ -260,7 +258,7 @@ table.assign(
 # %%
 mle = fits["cross-entropy"]
 theta_hat = ce.pack_params(mle.weights, mle.bias)
-se_hat = standard_errors(X, y, mle.weights, mle.bias)
+se_hat = ce.standard_errors(X, y, mle.weights, mle.bias)
 names = [f"{p}_{k}" for k in range(1, K) for p in ["b"] + [f"w{j}" for j in range(d)]]
 params = pd.DataFrame(
     {"true": ce.pack_params(W_true, b_true)}
@@ -285,25 +283,29 @@ assert (table["nll"] >= mle.nll - 1e-8 * mle.nll).all()
 # %% [markdown]
 # scikit-learn is further off, for a documented reason: its L-BFGS solver stops as soon as every
 # component of the gradient of the *mean* loss is below its tolerance `tol`, by default
-# $10^{-4}$. It meets that criterion, and what remains is exactly one Newton step short of the
-# optimum: the difference $\theta_{\text{sklearn}} - \hat\theta$ equals
-# $H^{-1} g$, with $g$ the NLL's gradient at scikit-learn's estimate and $H$ the Hessian, up to
-# the quadratic remainder (we allow 5% of the difference). The shortfall is a small fraction of
-# the statistical uncertainty: below a tenth of a standard error for every parameter.
+# $10^{-4}$ (the largest component is the table's `grad_norm`). It meets that criterion, and
+# what remains is exactly one Newton step short of the optimum: the difference
+# $\theta_{\text{sklearn}} - \hat\theta$ equals $H^{-1} g$, with $g$ the NLL's gradient at
+# scikit-learn's estimate and $H$ the Hessian, up to the quadratic remainder (we allow 5% of the
+# difference). The shortfall is a small fraction of the statistical uncertainty: below a tenth of
+# a standard error for every parameter.
 
 # %%
 sk = fits["scikit-learn"]
 SKLEARN_TOL = 1e-4  # LogisticRegression's default tol
-_, gW, gb = ce.nll_grad(y, X, sk.weights, sk.bias)
-g_sk = ce.pack_params(gW, gb)
+objective = ce.SoftmaxRegressionLoss(X, y, K)  # the summed NLL and its gradient
+_, g_sk = objective.loss_gradient(ce.pack_params(sk.weights, sk.bias))
 delta = ce.pack_params(sk.weights, sk.bias) - theta_hat
-newton = np.linalg.solve(nll_hessian(X, y, mle.weights, mle.bias), g_sk)
+newton = np.linalg.solve(ce.nll_hessian(X, y, mle.weights, mle.bias), g_sk)
 print(f"max |gradient of mean NLL| at the scikit-learn estimate: {np.abs(g_sk).max() / N:.2e}")
-print(f"max |difference| {np.abs(delta).max():.2e}; "
-      f"max |difference - Newton step| {np.abs(delta - newton).max():.2e}; "
-      f"max |difference| / s.e. {np.abs(delta / se_hat).max():.3f}")
+print(
+    f"max |difference| {np.abs(delta).max():.2e}; "
+    f"max |difference - Newton step| {np.abs(delta - newton).max():.2e}; "
+    f"max |difference| / s.e. {np.abs(delta / se_hat).max():.3f}"
+)
 
 assert np.abs(g_sk).max() / N <= SKLEARN_TOL
+assert np.isclose(sk.grad_norm, np.abs(g_sk).max() / N, rtol=1e-9)
 assert np.linalg.norm(delta - newton) <= 0.05 * np.linalg.norm(delta)
 assert np.all(np.abs(delta) < 0.1 * se_hat)
 
@@ -337,7 +339,7 @@ true_theta = ce.pack_params(W_true, b_true)
 theta_check = theta_hat.copy()
 theta_check[[i0, i1]] = true_theta[[i0, i1]]
 W_check, b_check = ce.unpack_params(theta_check, K, d)
-excess = ce.negative_log_likelihood(y, ce.logits(X, W_check, b_check)) - mle.nll
+excess = ce.negative_log_likelihood(y, ce.linear_predictor(X, W_check, b_check)) - mle.nll
 print(f"NLL at the true class-1 weights exceeds the minimum by {excess:.2f} (4 s.e.: 8)")
 assert excess < 0.5 * 4**2
 
@@ -376,6 +378,7 @@ plt.show()
 # The truncated "PMF" is then not a distribution: summed over the possible labels it gives
 # $1 + \sum_{k=1}^{C} q_k = 2 - q_0$ instead of 1.
 
+
 # %%
 def truncated_pmf(labels, q):
     """The per-observation 'likelihood' with the product over k = 1..C only (class 0 dropped)."""
@@ -409,7 +412,7 @@ assert np.isclose(nll0 - nll_truncated, missing, rtol=1e-10, atol=0)
 t_path = np.linspace(0.0, 10.0, 21)
 along_nll, along_truncated = [], []
 for t in t_path:
-    q_t = ce.softmax(ce.logits(X, mle.weights, mle.bias + t * np.r_[0.0, np.ones(K - 1)]))
+    q_t = ce.softmax(ce.linear_predictor(X, mle.weights, mle.bias + t * np.r_[0.0, np.ones(K - 1)]))
     along_nll.append(-np.log(q_t[np.arange(N), y]).sum())
     along_truncated.append(-np.log(truncated_pmf(y, q_t)).sum())
 assert np.all(np.diff(along_nll) > 0)
@@ -458,8 +461,11 @@ transforms = {
     r"$-(u - 1/2)^2$ (concave, not monotone)": -((u - 0.5) ** 2),
 }
 argmaxes = {name: int(np.argmax(values)) for name, values in transforms.items()}
-print({name: round(float(b1_grid[i]), 3) for name, i in argmaxes.items()}, "MLE on the slice:",
-      round(float(b1_grid[i_max]), 3))
+print(
+    {name: round(float(b1_grid[i]), 3) for name, i in argmaxes.items()},
+    "MLE on the slice:",
+    round(float(b1_grid[i_max]), 3),
+)
 
 log_name, square_name, concave_name = transforms
 assert argmaxes[log_name] == i_max

@@ -28,7 +28,6 @@ from scipy.special import betaln, expit
 
 import cross_entropy_mle as ce
 from cross_entropy_mle.config import fast_mode
-from cross_entropy_mle.curvature import standard_errors
 from cross_entropy_mle.plotting import save_figure
 
 RANDOM_SEED = 20_240_603
@@ -116,7 +115,9 @@ for n in sizes_1d:
     k = int(y1[:n].sum())
     theta_hat = ce.fit_cross_entropy(X1[:n], y1[:n]).bias[1]
     res = optimize.minimize_scalar(
-        lambda w: -loglik_1d(n, np.log(w))[0], bounds=(1e-3, 1e3), method="bounded",
+        lambda w, n=n: -loglik_1d(n, np.log(w))[0],
+        bounds=(1e-3, 1e3),
+        method="bounded",
         options={"xatol": 1e-10},
     )
     rows.append((n, k, theta_hat, np.exp(theta_hat), res.x, k / (n - k)))
@@ -138,13 +139,15 @@ rows = []
 for n in sizes_1d:
     k = int(y1[:n].sum())
     ll = loglik_1d(n, theta_axis)
-    rows.append((
-        n,
-        ce.log_integral(ll, theta_axis),
-        ce.log_integral(ll, omega_axis),  # ∫ L(log ω) dω
-        betaln(k + 1, n - k - 1),
-        ce.log_integral(ll - theta_axis, omega_axis),  # ∫ L(log ω) / ω dω, with the Jacobian
-    ))
+    rows.append(
+        (
+            n,
+            ce.log_integral(ll, theta_axis),
+            ce.log_integral(ll, omega_axis),  # ∫ L(log ω) dω
+            betaln(k + 1, n - k - 1),
+            ce.log_integral(ll - theta_axis, omega_axis),  # ∫ L(log ω) / ω dω, with the Jacobian
+        )
+    )
 areas = pd.DataFrame(
     rows, columns=["N", "log ∫L dθ", "log ∫L dω", "log B(k+1, N-k-1)", "log ∫L/ω dω"]
 )
@@ -168,8 +171,7 @@ k = int(y1[:n].sum())
 log_density_omega = loglik_1d(n, theta_axis) - theta_axis  # density of ω, up to a constant
 mode_omega = omega_axis[np.argmax(log_density_omega)]
 omega_hat = k / (n - k)
-print(f"N = {n}: MLE of the odds {omega_hat:.4f}; "
-      f"mode of the transformed density {mode_omega:.4f}")
+print(f"N = {n}: MLE of the odds {omega_hat:.4f}; mode of the transformed density {mode_omega:.4f}")
 spacing = omega_axis[np.argmax(log_density_omega) + 1] - mode_omega
 assert abs(mode_omega - (k - 1) / (n - k + 1)) <= spacing
 assert abs(mode_omega - omega_hat) > 0.1
@@ -192,16 +194,21 @@ axes[1].plot(omega_axis, L10)
 axes[1].axvline(omega_hat, color="k", ls="--", lw=1, label=r"MLE, $\hat\omega = e^{\hat\theta}$")
 axes[1].set_xlim(0, 4)
 axes[1].set_xlabel(r"odds $\omega = e^\theta$")
-axes[1].set_title(rf"same function: area $\int\mathcal{{L}}\,d\omega$ = {area_omega:.2e}",
-                  fontsize=11)
+axes[1].set_title(
+    rf"same function: area $\int\mathcal{{L}}\,d\omega$ = {area_omega:.2e}", fontsize=11
+)
 axes[1].legend(loc="upper right", fontsize=9)
 n_all = np.arange(2, y1.size + 1)
 k_all = np.cumsum(y1)[n_all - 1]
 ok = (k_all > 0) & (k_all < n_all - 1)
 n_ok, k_ok = n_all[ok], k_all[ok]
 axes[2].plot(n_ok, betaln(k_ok, n_ok - k_ok) / np.log(10), label=r"$\int\mathcal{L}\,d\theta$")
-axes[2].plot(n_ok, betaln(k_ok + 1, n_ok - k_ok - 1) / np.log(10), ls="--",
-             label=r"$\int\mathcal{L}\,d\omega$")
+axes[2].plot(
+    n_ok,
+    betaln(k_ok + 1, n_ok - k_ok - 1) / np.log(10),
+    ls="--",
+    label=r"$\int\mathcal{L}\,d\omega$",
+)
 axes[2].axhline(0, color="k", lw=0.8)
 axes[2].set_xscale("log")
 axes[2].set_xlabel("number of observations $N$")
@@ -237,7 +244,7 @@ def likelihood_grid_2d(n, b_axis, w_axis):
 
 def grid_around_mle(n, reach, points):
     fit = ce.fit_cross_entropy(X2[:n], y2[:n])
-    se = standard_errors(X2[:n], y2[:n], fit.weights, fit.bias)  # [b, w]
+    se = ce.standard_errors(X2[:n], y2[:n], fit.weights, fit.bias)  # [b, w]
     unit = np.linspace(-1.0, 1.0, points)
     return fit, fit.bias[1] + reach * se[0] * unit, fit.weights[1, 0] + reach * se[1] * unit
 
@@ -248,19 +255,22 @@ for n in sizes_2d:
     ll = likelihood_grid_2d(n, b_axis, w_axis)
     _, b_wide, w_wide = grid_around_mle(n, 12, n_grid)
     grids[n] = (b_axis, w_axis, ll, fit)
-    rows.append((
-        n,
-        fit.bias[1],
-        fit.weights[1, 0],
-        ce.log_integral(ll, b_axis, w_axis),
-        ce.log_integral(likelihood_grid_2d(n, b_wide, w_wide), b_wide, w_wide),
-        ce.log_integral(ll, np.exp(b_axis), w_axis),  # over (α, w) with α = e^b
-        ce.log_integral(ll + b_axis[:, None], b_axis, w_axis),  # the same, by change of variables
-    ))
+    rows.append(
+        (
+            n,
+            fit.bias[1],
+            fit.weights[1, 0],
+            ce.log_integral(ll, b_axis, w_axis),
+            ce.log_integral(likelihood_grid_2d(n, b_wide, w_wide), b_wide, w_wide),
+            ce.log_integral(ll, np.exp(b_axis), w_axis),  # over (α, w) with α = e^b
+            ce.log_integral(
+                ll + b_axis[:, None], b_axis, w_axis
+            ),  # the same, by change of variables
+        )
+    )
 two_param = pd.DataFrame(
     rows,
-    columns=["N", "b̂", "ŵ", "log ∫∫L db dw", "(wider grid)",
-             "log ∫∫L dα dw", "log ∫∫L e^b db dw"],
+    columns=["N", "b̂", "ŵ", "log ∫∫L db dw", "(wider grid)", "log ∫∫L dα dw", "log ∫∫L e^b db dw"],
 )
 two_param
 
@@ -275,10 +285,8 @@ vol = two_param["log ∫∫L db dw"].to_numpy()
 assert np.allclose(vol, two_param["(wider grid)"], rtol=0, atol=1e-3)  # the grid captures it
 assert np.all(np.abs(vol) > 1)
 assert np.all(np.diff(vol) < 0)
-assert np.allclose(two_param["log ∫∫L dα dw"], two_param["log ∫∫L e^b db dw"],
-                   rtol=0, atol=1e-3)
+assert np.allclose(two_param["log ∫∫L dα dw"], two_param["log ∫∫L e^b db dw"], rtol=0, atol=1e-3)
 assert np.all(np.abs(two_param["log ∫∫L dα dw"] - vol) > 0.01)
-
 
 # %% [markdown]
 # And the MLE is again invariant: maximising the likelihood over $(\alpha, w)$ directly, with the
@@ -286,21 +294,31 @@ assert np.all(np.abs(two_param["log ∫∫L dα dw"] - vol) > 0.01)
 # $(e^{\hat b}, \hat w)$.
 
 # %%
+objectives = {n: ce.SoftmaxRegressionLoss(X2[:n], y2[:n], 2) for n in sizes_2d}
+
+
 def nll_alpha_w(params, n):
     alpha, w = params
-    weights, bias = np.array([[0.0], [w]]), np.array([0.0, np.log(alpha)])
-    nll, gW, gb = ce.nll_grad(y2[:n], X2[:n], weights, bias)
-    return nll, np.array([gb[1] / alpha, gW[1, 0]])
+    theta = ce.pack_params(np.array([[0.0], [w]]), np.array([0.0, np.log(alpha)]))  # (b, w)
+    nll, (g_b, g_w) = objectives[n].loss_gradient(theta)
+    return nll, np.array([g_b / alpha, g_w])
 
 
 for n in sizes_2d:
     fit = grids[n][3]
     res = optimize.minimize(
-        nll_alpha_w, x0=[1.0, 0.0], args=(n,), jac=True, method="L-BFGS-B",
-        bounds=[(1e-6, None), (None, None)], options={"gtol": 1e-10, "ftol": 1e-15},
+        nll_alpha_w,
+        x0=[1.0, 0.0],
+        args=(n,),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(1e-6, None), (None, None)],
+        options={"gtol": 1e-10, "ftol": 1e-15},
     )
-    print(f"N = {n:4d}: (α̂, ŵ) = ({res.x[0]:.6f}, {res.x[1]:.6f});  "
-          f"(e^b̂, ŵ) = ({np.exp(fit.bias[1]):.6f}, {fit.weights[1, 0]:.6f})")
+    print(
+        f"N = {n:4d}: (α̂, ŵ) = ({res.x[0]:.6f}, {res.x[1]:.6f});  "
+        f"(e^b̂, ŵ) = ({np.exp(fit.bias[1]):.6f}, {fit.weights[1, 0]:.6f})"
+    )
     assert res.success
     assert np.allclose(res.x, [np.exp(fit.bias[1]), fit.weights[1, 0]], rtol=1e-5, atol=1e-6)
 
@@ -317,8 +335,12 @@ for n in sizes_2d:
     cell = (b_axis[1] - b_axis[0]) * (w_axis[1] - w_axis[0])
     region_area.append(np.sum(ll - ll.max() >= -2.0) * cell)
 region_area = np.array(region_area)
-print("area of {L >= e^-2 max L} in (b, w):", np.round(region_area, 4), "; times N:",
-      np.round(region_area * np.array(sizes_2d), 2))
+print(
+    "area of {L >= e^-2 max L} in (b, w):",
+    np.round(region_area, 4),
+    "; times N:",
+    np.round(region_area * np.array(sizes_2d), 2),
+)
 assert np.all(np.diff(region_area) < 0)
 scaled = region_area * np.array(sizes_2d)
 assert scaled.max() < 2 * scaled.min()  # area x N stays within a factor of 2
@@ -331,10 +353,21 @@ for i, n in enumerate(sizes_2d):
     volume = two_param.loc[i, "log ∫∫L db dw"] / np.log(10)
     coordinates = ((axes[0], b_axis, fit.bias[1]), (axes[1], np.exp(b_axis), np.exp(fit.bias[1])))
     for ax, first_axis, centre in coordinates:
-        ax.contour(*np.meshgrid(first_axis, w_axis, indexing="ij"), rel, levels=[-2.0],
-                   colors=[f"C{i}"], linestyles="solid")
-        ax.plot(centre, fit.weights[1, 0], "o", color=f"C{i}", ms=5,
-                label=f"N = {n}: volume $10^{{{volume:.1f}}}$")
+        ax.contour(
+            *np.meshgrid(first_axis, w_axis, indexing="ij"),
+            rel,
+            levels=[-2.0],
+            colors=[f"C{i}"],
+            linestyles="solid",
+        )
+        ax.plot(
+            centre,
+            fit.weights[1, 0],
+            "o",
+            color=f"C{i}",
+            ms=5,
+            label=f"N = {n}: volume $10^{{{volume:.1f}}}$",
+        )
 for ax in axes:
     true_first = b_true if ax is axes[0] else np.exp(b_true)
     ax.plot(true_first, w_true, "X", color="k", ms=8, label="true value")
@@ -394,8 +427,9 @@ ll_wide = likelihood_grid_2d(n_post, b_wide, w_wide)
 lp_wide = -0.5 * (Bw**2 + Ww**2) / SIGMA_PRIOR**2
 total_flat = np.exp(ce.log_integral(ll_wide - log_z_flat, b_wide, w_wide))
 total_weak = np.exp(ce.log_integral(ll_wide + lp_wide - log_z_weak, b_wide, w_wide))
-print(f"posterior mass on the second grid: flat {total_flat:.6f}, "
-      f"weakly informative {total_weak:.6f}")
+print(
+    f"posterior mass on the second grid: flat {total_flat:.6f}, weakly informative {total_weak:.6f}"
+)
 assert abs(total_flat - 1) < 1e-3 and abs(total_weak - 1) < 1e-3
 
 # %% [markdown]
@@ -413,7 +447,11 @@ for i, (name, prior) in enumerate([("flat", "flat"), (f"N(0, {SIGMA_PRIOR}²)", 
     models[name] = ce.softmax_regression_model(Xp, yp, prior=prior, n_classes=2)
     with models[name], ce.capture_sampler_messages() as sampler_messages[name]:
         posteriors[name] = pm.sample(
-            draws=draws, tune=1_000, chains=4, cores=1, random_seed=RANDOM_SEED + i,
+            draws=draws,
+            tune=1_000,
+            chains=4,
+            cores=1,
+            random_seed=RANDOM_SEED + i,
             progressbar=False,
         )
 
@@ -427,7 +465,9 @@ summaries = {}
 for name, dt in posteriors.items():
     messages = sampler_messages[name]
     assert messages and all(m.startswith("INFO: ") for m in messages), messages
-    assert not any(k in m for m in messages for k in ("diverg", "rhat", "effective sample")), messages
+    assert not any(k in m for m in messages for k in ("diverg", "rhat", "effective sample")), (
+        messages
+    )
     summaries[name] = az.summary(dt, var_names=["b_free", "W_free"], ci_prob=0.94, ci_kind="hdi")
     n_divergent = int(dt.sample_stats.to_dataset()["diverging"].sum())
     print(f"{name}: {n_divergent} divergences")
@@ -444,13 +484,19 @@ pd.concat(summaries, names=["prior"])
 # NUTS. Their means and standard deviations must agree within the Monte Carlo error of the
 # samples (we allow four Monte Carlo standard errors).
 
+
 # %%
 def grid_moments(log_p):
     p = np.exp(log_p)
-    integrate = lambda f: np.trapezoid(np.trapezoid(p * f, w_axis, axis=1), b_axis)
+
+    def integrate(f):
+        return np.trapezoid(np.trapezoid(p * f, w_axis, axis=1), b_axis)
+
     mean_b, mean_w = integrate(B), integrate(Wg)
-    return {"b_free[1]": (mean_b, np.sqrt(integrate((B - mean_b) ** 2))),
-            "W_free[1, x0]": (mean_w, np.sqrt(integrate((Wg - mean_w) ** 2)))}
+    return {
+        "b_free[1]": (mean_b, np.sqrt(integrate((B - mean_b) ** 2))),
+        "W_free[1, x0]": (mean_w, np.sqrt(integrate((Wg - mean_w) ** 2))),
+    }
 
 
 rows = []
@@ -460,8 +506,16 @@ for name in posteriors:
         rows.append((name, param, mean, s["mean"], s["mcse_mean"], sd, s["sd"], s["mcse_sd"]))
 compare = pd.DataFrame(
     rows,
-    columns=["prior", "parameter", "grid mean", "NUTS mean", "mcse mean",
-             "grid sd", "NUTS sd", "mcse sd"],
+    columns=[
+        "prior",
+        "parameter",
+        "grid mean",
+        "NUTS mean",
+        "mcse mean",
+        "grid sd",
+        "NUTS sd",
+        "mcse sd",
+    ],
 )
 compare.round(4)
 
@@ -491,8 +545,10 @@ for name, point in map_points.items():
     assert abs(B[i, j] - point[0]) <= db and abs(Wg[i, j] - point[1]) <= dw, name
     s = summaries[name]
     gap = s.loc["W_free[1, x0]", "mean"] - point[1]
-    print(f"{name}: MAP (b, w) = ({point[0]:.3f}, {point[1]:.3f}); posterior mean of w minus MAP: "
-          f"{gap:.3f} ({gap / s.loc['W_free[1, x0]', 'mcse_mean']:.0f} Monte Carlo s.e.)")
+    print(
+        f"{name}: MAP (b, w) = ({point[0]:.3f}, {point[1]:.3f}); posterior mean of w minus MAP: "
+        f"{gap:.3f} ({gap / s.loc['W_free[1, x0]', 'mcse_mean']:.0f} Monte Carlo s.e.)"
+    )
     assert abs(gap) > 4 * s.loc["W_free[1, x0]", "mcse_mean"]
 assert np.linalg.norm(map_points[f"N(0, {SIGMA_PRIOR}²)"]) < np.linalg.norm(map_points["flat"])
 
@@ -559,8 +615,10 @@ for name, dt in posteriors.items():
 plugin = mle_post.predict_proba(x_new[:, None])[:, 1]
 
 with models["flat"], ce.capture_sampler_messages() as ppc_messages:
-    pm.set_data({"X": x_new[:, None], "y": np.zeros(x_new.size, dtype=np.int64)},
-                coords={"obs": np.arange(x_new.size)})
+    pm.set_data(
+        {"X": x_new[:, None], "y": np.zeros(x_new.size, dtype=np.int64)},
+        coords={"obs": np.arange(x_new.size)},
+    )
     ppc = pm.sample_posterior_predictive(
         posteriors["flat"], var_names=["y_obs"], random_seed=RANDOM_SEED, progressbar=False
     )
@@ -590,11 +648,17 @@ assert abs(post_mean["flat"][centre] - plugin[centre]) < 0.05
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 4.4))
 lo, hi = np.quantile(pred["flat"], [0.03, 0.97], axis=0)
-ax.fill_between(x_new, lo, hi, color="C0", alpha=0.2,
-                label=r"94% interval of $\sigma(b + wx)$, flat prior")
+ax.fill_between(
+    x_new, lo, hi, color="C0", alpha=0.2, label=r"94% interval of $\sigma(b + wx)$, flat prior"
+)
 ax.plot(x_new, post_mean["flat"], color="C0", label="posterior predictive, flat prior")
-ax.plot(x_new, post_mean[f"N(0, {SIGMA_PRIOR}²)"], color="C1", ls="-.",
-        label=f"posterior predictive, N(0, {SIGMA_PRIOR}²) prior")
+ax.plot(
+    x_new,
+    post_mean[f"N(0, {SIGMA_PRIOR}²)"],
+    color="C1",
+    ls="-.",
+    label=f"posterior predictive, N(0, {SIGMA_PRIOR}²) prior",
+)
 ax.plot(x_new, plugin, color="k", ls="--", label="plug-in MLE")
 ax.plot(x_new, freq, "o", color="C0", ms=3, label="frequency of PyMC predictive draws")
 ax.plot(Xp[:, 0], yp + np.where(yp == 1, 0.02, -0.02), "|", color="0.3", ms=10)

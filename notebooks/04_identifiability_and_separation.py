@@ -52,6 +52,7 @@ def report(messages, keywords=("tree depth", "rhat", "divergence", "effective sa
     relevant = [m.split(": ", 1)[1] for m in messages if any(k in m for k in keywords)]
     print("PyMC reported:", *(relevant or ["nothing relevant"]), sep="\n  ")
 
+
 # %% [markdown]
 # ## 1. A ridge in the likelihood
 #
@@ -91,11 +92,12 @@ b_a = rng.normal(size=K)
 c_W, c_b = np.array([4.0]), -7.5
 W_b, b_b = W_a + c_W, b_a + c_b
 
-nll_a = ce.negative_log_likelihood(y, ce.logits(X, W_a, b_a))
-nll_b = ce.negative_log_likelihood(y, ce.logits(X, W_b, b_b))
+nll_a = ce.negative_log_likelihood(y, ce.linear_predictor(X, W_a, b_a))
+nll_b = ce.negative_log_likelihood(y, ce.linear_predictor(X, W_b, b_b))
 print(f"NLL before the shift {nll_a:.12f}, after {nll_b:.12f}")
 assert np.isclose(nll_a, nll_b, rtol=1e-12, atol=0)
-p_a, p_b = ce.softmax(ce.logits(X, W_a, b_a)), ce.softmax(ce.logits(X, W_b, b_b))
+p_a = ce.softmax(ce.linear_predictor(X, W_a, b_a))
+p_b = ce.softmax(ce.linear_predictor(X, W_b, b_b))
 assert np.allclose(p_a, p_b, atol=1e-14)
 
 # %% [markdown]
@@ -116,11 +118,15 @@ b_grid += S.ravel()[:, None]
 nll_slice = -ce.log_likelihood_grid(X, y, W_grid, b_grid).reshape(S.shape)
 
 fig, ax = plt.subplots(figsize=(6.5, 4))
-cs = ax.contourf(S, C, nll_slice - mle.nll, levels=np.linspace(0, 4, 17), cmap="viridis_r",
-                 extend="max")
+cs = ax.contourf(
+    S, C, nll_slice - mle.nll, levels=np.linspace(0, 4, 17), cmap="viridis_r", extend="max"
+)
 ax.axhline(mle.bias[1], color="w", lw=2, label="minimum: a line, not a point")
-ax.set(xlabel="common shift $c_b$ added to $b_0, b_1, b_2$", ylabel="contrast $b_1 - b_0$",
-       title="NLL minus its minimum")
+ax.set(
+    xlabel="common shift $c_b$ added to $b_0, b_1, b_2$",
+    ylabel="contrast $b_1 - b_0$",
+    title="NLL minus its minimum",
+)
 fig.colorbar(cs, ax=ax)
 ax.legend(loc="upper right", framealpha=0.9)
 save_figure(fig, "overparametrised-nll-ridge")
@@ -148,8 +154,14 @@ starts = [
 maps = []
 for start in starts:
     with ce.capture_sampler_messages() as messages:
-        dt_map = pm.find_MAP(initvals=start, model=over_flat, method="BFGS", jitter=False,
-                             return_inferencedata=True, progressbar=False)
+        dt_map = pm.find_MAP(
+            initvals=start,
+            model=over_flat,
+            method="BFGS",
+            jitter=False,
+            return_inferencedata=True,
+            progressbar=False,
+        )
     assert not [m for m in messages if not m.startswith("INFO")], messages
     point = dt_map.posterior.to_dataset()
     maps.append((point["W"].values[0, 0], point["b"].values[0, 0]))
@@ -157,9 +169,19 @@ for start in starts:
 rows = []
 for i, (W_m, b_m) in enumerate(maps):
     Wp, bp = ce.to_pivot(W_m, b_m)
-    rows.append({"start": i, "b_0": b_m[0], "b_1": b_m[1], "b_2": b_m[2], "W_0": W_m[0, 0],
-                 "b_1 - b_0": bp[1], "b_2 - b_0": bp[2], "W_1 - W_0": Wp[1, 0],
-                 "NLL": ce.negative_log_likelihood(y, ce.logits(X, W_m, b_m))})
+    rows.append(
+        {
+            "start": i,
+            "b_0": b_m[0],
+            "b_1": b_m[1],
+            "b_2": b_m[2],
+            "W_0": W_m[0, 0],
+            "b_1 - b_0": bp[1],
+            "b_2 - b_0": bp[2],
+            "W_1 - W_0": Wp[1, 0],
+            "NLL": ce.negative_log_likelihood(y, ce.linear_predictor(X, W_m, b_m)),
+        }
+    )
 map_table = pd.DataFrame(rows).set_index("start")
 map_table.round(4)
 
@@ -187,8 +209,14 @@ for W_m, b_m in maps:
 
 # %%
 with over_flat, ce.capture_sampler_messages() as over_messages:
-    dt_over = pm.sample(draws=300, tune=300, max_treedepth=6, random_seed=1, var_names=["W", "b"],
-                        **{**SAMPLE_KW, "compute_convergence_checks": True})
+    dt_over = pm.sample(
+        draws=300,
+        tune=300,
+        max_treedepth=6,
+        random_seed=1,
+        var_names=["W", "b"],
+        **{**SAMPLE_KW, "compute_convergence_checks": True},
+    )
 post_over = dt_over.posterior.to_dataset()
 stats_over = dt_over.sample_stats.to_dataset()
 at_cap = stats_over["reached_max_treedepth"].values.mean()
@@ -199,6 +227,7 @@ print(f"divergences: {int(stats_over['diverging'].sum())}")
 # The raw biases wander far, and all three move together; their contrasts, computed from the
 # very same draws, stay put.
 
+
 # %%
 def contrast(da):
     """Draws of a (..., class) variable minus class 0, on the free classes 1..K-1."""
@@ -207,12 +236,20 @@ def contrast(da):
 
 W_over = post_over["W"].sel(feature="x0")
 over_view = xr.Dataset(
-    {"b": post_over["b"], "b_contrast": contrast(post_over["b"]),
-     "W": W_over, "W_contrast": contrast(W_over)}
+    {
+        "b": post_over["b"],
+        "b_contrast": contrast(post_over["b"]),
+        "W": W_over,
+        "W_contrast": contrast(W_over),
+    }
 )
 dt_over_view = xr.DataTree.from_dict({"posterior": over_view})
-pc = az.plot_trace(dt_over_view, var_names=["b", "b_contrast"],
-                   coords={"class": [0, 1], "class_free": [1]}, col_wrap=3)
+pc = az.plot_trace(
+    dt_over_view,
+    var_names=["b", "b_contrast"],
+    coords={"class": [0, 1], "class_free": [1]},
+    col_wrap=3,
+)
 fig = pc.viz["figure"].item()
 fig.suptitle("Flat priors on all K classes: $b_0$ and $b_1$ drift together, $b_1 - b_0$ does not")
 save_figure(fig, "overparametrised-trace")
@@ -223,8 +260,7 @@ fig, axes = plt.subplots(1, 2, figsize=(9, 3.8))
 for chain in post_over["chain"].values:
     b_draws = post_over["b"].sel(chain=chain).values
     axes[0].plot(b_draws[:, 0], b_draws[:, 1], ".", ms=3, alpha=0.6, label=f"chain {chain}")
-    axes[1].plot(b_draws[:, 1] - b_draws[:, 0], b_draws[:, 2] - b_draws[:, 0], ".", ms=3,
-                 alpha=0.6)
+    axes[1].plot(b_draws[:, 1] - b_draws[:, 0], b_draws[:, 2] - b_draws[:, 0], ".", ms=3, alpha=0.6)
 axes[0].set(xlabel="$b_0$", ylabel="$b_1$", title="raw draws: a line tens of units long")
 axes[1].set(xlabel="$b_1 - b_0$", ylabel="$b_2 - b_0$", title="contrasts: a compact cloud")
 axes[0].legend()
@@ -237,8 +273,11 @@ sd_over = over_view.std(("chain", "draw"))
 labels = {"b": "b_{k}", "W": "W_{k}", "b_contrast": "b_{k} - b_0", "W_contrast": "W_{k} - W_0"}
 summary_over = pd.DataFrame(
     [
-        {"parameter": label.format(k=k), "posterior sd": float(sd_over[v][j]),
-         "r_hat": float(rhat_over[v][j])}
+        {
+            "parameter": label.format(k=k),
+            "posterior sd": float(sd_over[v][j]),
+            "r_hat": float(rhat_over[v][j]),
+        }
         for v, label in labels.items()
         for j, k in enumerate(over_view[v][over_view[v].dims[-1]].values)
     ]
@@ -281,8 +320,9 @@ assert stats_over["reached_max_treedepth"].values.mean() > 0.25
 pivot_model = ce.softmax_regression_model(X, y, prior="flat")
 zero_sum_flat = ce.zero_sum_model(X, y, prior="flat")
 with pivot_model, ce.capture_sampler_messages():
-    dt_pivot = pm.sample(draws=DRAWS, tune=TUNE, random_seed=2, var_names=["W_free", "b_free"],
-                         **SAMPLE_KW)
+    dt_pivot = pm.sample(
+        draws=DRAWS, tune=TUNE, random_seed=2, var_names=["W_free", "b_free"], **SAMPLE_KW
+    )
 with zero_sum_flat, ce.capture_sampler_messages():
     dt_zero = pm.sample(draws=DRAWS, tune=TUNE, random_seed=3, var_names=["W", "b"], **SAMPLE_KW)
 
@@ -319,23 +359,26 @@ assert np.abs(post_zero["b"].sum("class")).max() < 1e-10
 x_grid = np.linspace(-3, 3, 121)[:, None]
 map_pivot = ce.fit_map(pivot_model)
 with ce.capture_sampler_messages():
-    dt_zero_map = pm.find_MAP(model=zero_sum_flat, jitter=False, return_inferencedata=True,
-                              progressbar=False)
+    dt_zero_map = pm.find_MAP(
+        model=zero_sum_flat, jitter=False, return_inferencedata=True, progressbar=False
+    )
 zero_map = dt_zero_map.posterior.to_dataset()
 W_zero_map = zero_map["W"].values[0, 0].T  # (feature, class) -> (class, feature)
 b_zero_map = zero_map["b"].values[0, 0]
 
 p_pivot = map_pivot.predict_proba(x_grid)
-p_zero = ce.softmax(ce.logits(x_grid, W_zero_map, b_zero_map))
+p_zero = ce.softmax(ce.linear_predictor(x_grid, W_zero_map, b_zero_map))
 p_mle = mle.predict_proba(x_grid)
-print(f"largest probability difference, pivot vs zero-sum MAP: "
-      f"{np.abs(p_pivot - p_zero).max():.2e}")
+print(
+    f"largest probability difference, pivot vs zero-sum MAP: {np.abs(p_pivot - p_zero).max():.2e}"
+)
 assert np.abs(p_pivot - p_zero).max() < 1e-5 and np.abs(p_pivot - p_mle).max() < 1e-5
 
 # %% [markdown]
 # And over the whole posterior: the posterior-mean class probabilities along $x$ from the two
 # samplers agree up to Monte Carlo error. (The drifting over-parametrised chains, shown dotted,
 # get the predictions right as well: the drift is invisible to the probabilities.)
+
 
 # %%
 def posterior_probabilities(W_draws, b_draws):
@@ -359,12 +402,17 @@ mean_over, sd_over_p = posterior_probabilities(stack(post_over["W"]), stack(post
 
 fig, ax = plt.subplots(figsize=(7, 4))
 for k in range(K):
-    line, = ax.plot(x_grid[:, 0], mean_pivot[:, k], lw=3, alpha=0.5, label=f"class {k}: pivot")
-    ax.plot(x_grid[:, 0], mean_zero[:, k], "--", color=line.get_color(),
-            label=f"class {k}: zero sum")
+    (line,) = ax.plot(x_grid[:, 0], mean_pivot[:, k], lw=3, alpha=0.5, label=f"class {k}: pivot")
+    ax.plot(
+        x_grid[:, 0], mean_zero[:, k], "--", color=line.get_color(), label=f"class {k}: zero sum"
+    )
     ax.plot(x_grid[:, 0], mean_over[:, k], ":", color="k", lw=1)
-ax.set(xlabel="x", ylabel="posterior mean of $q(y = k \\mid x)$", ylim=(0, 1.25),
-       title="Three parametrisations, one prediction")
+ax.set(
+    xlabel="x",
+    ylabel="posterior mean of $q(y = k \\mid x)$",
+    ylim=(0, 1.25),
+    title="Three parametrisations, one prediction",
+)
 ax.legend(ncol=3, fontsize=8, loc="upper center")
 save_figure(fig, "identified-parametrisations-predictions")
 plt.show()
@@ -377,14 +425,17 @@ plt.show()
 # %%
 diff = np.abs(mean_pivot - mean_zero)
 bound = 5 * np.maximum(sd_pivot, sd_zero) * np.sqrt(2 / 200)
-print(f"largest difference {diff.max():.4f}; "
-      f"largest ratio of difference to its bound {(diff / bound).max():.2f}")
+print(
+    f"largest difference {diff.max():.4f}; "
+    f"largest ratio of difference to its bound {(diff / bound).max():.2f}"
+)
 assert np.all(diff < bound)
 
 # the over-parametrised draws, through their contrasts, predict the same within their own
 # (smaller) effective sample size
-ess_over = float(az.ess(dt_over_view, var_names=["b_contrast", "W_contrast"]).to_dataset()
-                 .to_array().min())
+ess_over = float(
+    az.ess(dt_over_view, var_names=["b_contrast", "W_contrast"]).to_dataset().to_array().min()
+)
 diff_over = np.abs(mean_over - mean_pivot)
 bound_over = 5 * np.maximum(sd_over_p, sd_pivot) * np.sqrt(1 / ess_over + 1 / 200)
 print(f"over-parametrised: contrast ESS {ess_over:.0f}; largest difference {diff_over.max():.4f}")
@@ -414,25 +465,30 @@ print("overlapping:", "".join(map(str, y_overlap)))
 
 # %% [markdown]
 # `fit_cross_entropy` refuses to return a number for the separated data: it detects the
-# escaping direction with a linear program and raises `SeparationError`. The direction the
-# program finds (`ce.separation_direction`) moves no observation's log-odds the wrong way and
-# moves some the right way; following it lowers the NLL without bound.
+# escaping direction with a linear program and raises `SeparationError`, which carries the
+# direction and whether the separation is complete. The direction the program finds
+# (`ce.separation_direction`) maximises the smallest margin: here every observation's
+# log-odds move the right way along it (complete separation), so following it lowers the NLL
+# towards 0.
 
 # %%
 try:
     ce.fit_cross_entropy(X_sep, y_sep)
 except ce.SeparationError as err:
-    separation_message = str(err)
+    separation = err
 else:
-    separation_message = None
-print(separation_message)
-assert separation_message is not None and "separation" in separation_message
+    separation = None
+print(separation)
+assert separation is not None and "separation" in str(separation) and separation.complete
 
 direction = ce.separation_direction(X_sep, y_sep)  # rows: classes; columns: (bias, weight)
 margins = (2 * y_sep - 1) * (direction[1, 0] + direction[1, 1] * x_sep)
-print(f"escaping direction (b, w) = {direction[1]}; "
-      f"margins from {margins.min():.3f} to {margins.max():.3f}")
-assert np.all(margins >= -1e-9) and margins.sum() > 0  # no observation loses, some gain
+print(
+    f"escaping direction (b, w) = {direction[1]}; "
+    f"margins from {margins.min():.3f} to {margins.max():.3f}"
+)
+assert np.all(margins > 0)  # every observation gains
+assert np.allclose(separation.direction, direction)
 
 fit_overlap = ce.fit_cross_entropy(X_sep, y_overlap)
 assert fit_overlap.converged and ce.separation_direction(X_sep, y_overlap) is None
@@ -472,8 +528,12 @@ plt.show()
 
 checkpoints = [10, 100, 1_000, 10_000, 20_000]
 pd.DataFrame(
-    {"NLL (separated)": nll_sep[checkpoints], "||theta|| (separated)": norm_sep[checkpoints],
-     "NLL (overlapping)": nll_ovl[checkpoints], "||theta|| (overlapping)": norm_ovl[checkpoints]},
+    {
+        "NLL (separated)": nll_sep[checkpoints],
+        "||theta|| (separated)": norm_sep[checkpoints],
+        "NLL (overlapping)": nll_ovl[checkpoints],
+        "||theta|| (overlapping)": norm_ovl[checkpoints],
+    },
     index=pd.Index(checkpoints, name="step"),
 )
 
@@ -487,11 +547,9 @@ assert np.all(per_decade > 1.0) and per_decade[-1] > 0.5 * per_decade[-2]
 # NLL roughly like 1/t: ten times the steps, roughly a tenth of the NLL
 assert 5 < nll_sep[1_000] / nll_sep[10_000] < 15
 # the gradient vanishes all the same, so a small gradient proves nothing here
-W_end, b_end = ce.unpack_params(theta_sep[-1], 2, 1)
-_, gW_end, gb_end = ce.nll_grad(y_sep, X_sep, W_end, b_end)
-_, gW_0, gb_0 = ce.nll_grad(y_sep, X_sep, np.zeros((2, 1)), np.zeros(2))
-grad_end = np.linalg.norm(ce.pack_params(gW_end, gb_end))
-grad_ratio = grad_end / np.linalg.norm(ce.pack_params(gW_0, gb_0))
+objective_sep = ce.SoftmaxRegressionLoss(X_sep, y_sep, 2)  # the summed NLL and its gradient
+grad_end = np.linalg.norm(objective_sep.loss_gradient(theta_sep[-1])[1])
+grad_ratio = grad_end / np.linalg.norm(objective_sep.loss_gradient(np.zeros(2))[1])
 print(f"gradient norm after {n_steps} steps: {grad_ratio:.1e} of its value at the start")
 assert grad_ratio < 1e-2
 # overlapping: the iterates converge to the MLE
@@ -509,15 +567,24 @@ assert np.isclose(nll_ovl[-1], fit_overlap.nll, rtol=1e-8)
 # %%
 sep_flat = ce.softmax_regression_model(X_sep, y_sep, prior="flat")
 with sep_flat, ce.capture_sampler_messages() as sep_messages:
-    dt_sep = pm.sample(draws=200, tune=200, max_treedepth=6, random_seed=4,
-                       var_names=["W_free", "b_free"],
-                       **{**SAMPLE_KW, "compute_convergence_checks": True})
+    dt_sep = pm.sample(
+        draws=200,
+        tune=200,
+        max_treedepth=6,
+        random_seed=4,
+        var_names=["W_free", "b_free"],
+        **{**SAMPLE_KW, "compute_convergence_checks": True},
+    )
 w_sep = dt_sep.posterior.to_dataset()["W_free"].values[..., 0, 0]
 stats_sep = dt_sep.sample_stats.to_dataset()
-print(f"slope draws: median {np.median(w_sep):.3g}, "
-      f"smallest {w_sep.min():.3g}, largest {w_sep.max():.3g}")
-print(f"divergences {int(stats_sep['diverging'].sum())}; "
-      f"draws at the tree-depth cap {stats_sep['reached_max_treedepth'].values.mean():.0%}")
+print(
+    f"slope draws: median {np.median(w_sep):.3g}, "
+    f"smallest {w_sep.min():.3g}, largest {w_sep.max():.3g}"
+)
+print(
+    f"divergences {int(stats_sep['diverging'].sum())}; "
+    f"draws at the tree-depth cap {stats_sep['reached_max_treedepth'].values.mean():.0%}"
+)
 report(sep_messages)
 
 # %% [markdown]
@@ -569,17 +636,25 @@ rows = []
 for s in (0.1, 0.5, 2.0):
     with ridge_binary, ce.capture_sampler_messages():
         pm.set_data({"sigma": s})
-        point = pm.find_MAP(method="BFGS", jitter=False, return_inferencedata=True,
-                            progressbar=False)
+        point = pm.find_MAP(
+            method="BFGS", jitter=False, return_inferencedata=True, progressbar=False
+        )
     point = point.posterior.to_dataset()
     pymc_map = np.concatenate([[point["b"].values.item()], point["w"].values[0, 0]])
     l2 = ce.fit_l2(X_bin, y_bin, s)
     l2_theta = ce.pack_params(l2.weights, l2.bias)
     clf = LogisticRegression(C=s**2, tol=1e-10, max_iter=10_000).fit(X_bin, y_bin)
     sk_theta = np.concatenate([clf.intercept_, clf.coef_[0]])
-    rows.append({"sigma": s, "b": l2_theta[0], "w_0": l2_theta[1], "w_1": l2_theta[2],
-                 "|PyMC - fit_l2|": np.abs(pymc_map - l2_theta).max(),
-                 "|sklearn - fit_l2|": np.abs(sk_theta - l2_theta).max()})
+    rows.append(
+        {
+            "sigma": s,
+            "b": l2_theta[0],
+            "w_0": l2_theta[1],
+            "w_1": l2_theta[2],
+            "|PyMC - fit_l2|": np.abs(pymc_map - l2_theta).max(),
+            "|sklearn - fit_l2|": np.abs(sk_theta - l2_theta).max(),
+        }
+    )
 binary_table = pd.DataFrame(rows).set_index("sigma")
 binary_table
 
@@ -657,6 +732,7 @@ assert np.allclose(contrast_cov, [[2, 1], [1, 2]], atol=0.06)
 # the penalty fades: on the overlapping data the MAP converges to the MLE, on the separated data
 # it keeps growing, tracing the escaping direction of the unpenalised problem.
 
+
 # %%
 def map_norm(X_, y_, s):
     fit = ce.fit_l2(X_, y_, s)
@@ -671,9 +747,11 @@ fig, ax = plt.subplots(figsize=(6.5, 4))
 ax.semilogx(sigmas, norm_map_sep, "o-", ms=3, label="separated")
 ax.semilogx(sigmas, norm_map_ovl, "o-", ms=3, label="overlapping")
 ax.axhline(np.linalg.norm(mle_ovl), color="C1", ls=":", label="MLE (overlapping)")
-ax.set(xlabel=r"prior scale $\sigma$ (weaker prior to the right)",
-       ylabel=r"$\|\hat\theta_\sigma\|$ of the MAP",
-       title="MAP under a N(0, σ²) prior on the weight")
+ax.set(
+    xlabel=r"prior scale $\sigma$ (weaker prior to the right)",
+    ylabel=r"$\|\hat\theta_\sigma\|$ of the MAP",
+    title="MAP under a N(0, σ²) prior on the weight",
+)
 ax.legend()
 save_figure(fig, "map-norm-vs-prior-scale")
 plt.show()
@@ -696,8 +774,9 @@ assert np.isclose(norm_map_ovl[-1], np.linalg.norm(mle_ovl), rtol=1e-3)
 sigma_sep = 2.0
 sep_normal = ce.softmax_regression_model(X_sep, y_sep, prior=sigma_sep)
 with sep_normal, ce.capture_sampler_messages():
-    dt_sep_normal = pm.sample(draws=DRAWS, tune=TUNE, random_seed=5,
-                              var_names=["W_free", "b_free"], **SAMPLE_KW)
+    dt_sep_normal = pm.sample(
+        draws=DRAWS, tune=TUNE, random_seed=5, var_names=["W_free", "b_free"], **SAMPLE_KW
+    )
 assert float(az.rhat(dt_sep_normal).to_dataset().to_array().max()) < 1.01
 assert int(dt_sep_normal.sample_stats.to_dataset()["diverging"].sum()) == 0
 ess_sep = float(az.ess(dt_sep_normal).to_dataset().to_array().min())
@@ -707,14 +786,20 @@ w_post = dt_sep_normal.posterior.to_dataset()["W_free"].values[..., 0, 0].ravel(
 map_sep = ce.fit_l2(X_sep, y_sep, sigma_sep, bias_sigma=sigma_sep)  # the MAP of this model
 w_map = map_sep.weights[1, 0]
 lo, hi = np.quantile(w_post, [0.03, 0.97])
-print(f"MAP slope {w_map:.2f}; posterior mean {w_post.mean():.2f}, sd {w_post.std():.2f}, "
-      f"94% interval [{lo:.2f}, {hi:.2f}]")
+print(
+    f"MAP slope {w_map:.2f}; posterior mean {w_post.mean():.2f}, sd {w_post.std():.2f}, "
+    f"94% interval [{lo:.2f}, {hi:.2f}]"
+)
 
 fig, ax = plt.subplots(figsize=(6.5, 4))
 ax.hist(w_post, bins=40, density=True, alpha=0.6, label="posterior draws")
 grid_w = np.linspace(-1, 10, 300)
-ax.plot(grid_w, np.exp(-grid_w**2 / (2 * sigma_sep**2)) / np.sqrt(2 * np.pi * sigma_sep**2), "k:",
-        label="prior N(0, 2²)")
+ax.plot(
+    grid_w,
+    np.exp(-(grid_w**2) / (2 * sigma_sep**2)) / np.sqrt(2 * np.pi * sigma_sep**2),
+    "k:",
+    label="prior N(0, 2²)",
+)
 ax.axvline(w_map, color="C3", label="MAP = L2-penalised minimiser")
 ax.set(xlabel="slope w", ylabel="density", title="Separated data, normal prior", xlim=(-1, 10))
 ax.legend(fontsize=9, loc="upper right")

@@ -38,7 +38,6 @@ from scipy import stats
 
 import cross_entropy_mle as ce
 from cross_entropy_mle.config import fast_mode
-from cross_entropy_mle.curvature import nll_hessian
 from cross_entropy_mle.plotting import save_figure
 
 RANDOM_SEED = 20_240_605
@@ -74,8 +73,10 @@ R_POST_BIG = 250 if FAST else 400
 LEVEL = 0.9
 IS_DRAWS = 1_000
 r_post = {n: R if n < N_GRID[-1] else R_POST_BIG for n in N_GRID}
-print(f"sample sizes {N_GRID}; {R} data sets each; posteriors for {list(r_post.values())}; "
-      f"{LEVEL:.0%} intervals")
+print(
+    f"sample sizes {N_GRID}; {R} data sets each; posteriors for {list(r_post.values())}; "
+    f"{LEVEL:.0%} intervals"
+)
 
 # %% [markdown]
 # The Fisher information per observation, $\mathbb E_x[\nabla^2_\theta H]$ at the true
@@ -85,7 +86,7 @@ print(f"sample sizes {N_GRID}; {R} data sets each; posteriors for {list(r_post.v
 
 # %%
 X_big, y_big, _ = ce.simulate(200_000, W_true, b_true, rng)
-fisher_1 = nll_hessian(X_big, y_big, W_true, b_true) / len(y_big)
+fisher_1 = ce.nll_hessian(X_big, y_big, W_true, b_true) / len(y_big)
 fisher_table = pd.DataFrame(fisher_1, index=names, columns=names).round(3)
 print(f"Fisher information per observation:\n{fisher_table}")
 
@@ -94,6 +95,7 @@ print(f"Fisher information per observation:\n{fisher_table}")
 # classes are separated, or, rarely at the smallest $N$, a class has no observations at all);
 # they get no estimate, no Wald interval and no posterior (the flat-prior posterior is improper
 # there, as the previous notebook showed).
+
 
 # %%
 def one_data_set(n, with_posterior):
@@ -109,8 +111,12 @@ def one_data_set(n, with_posterior):
     }
     if with_posterior:
         post = ce.importance_posterior(X, y, IS_DRAWS, rng, n_classes=K)
-        out.update(post_mean=post.mean(), post_sd=np.sqrt(np.diag(post.cov())),
-                   credible=post.interval(LEVEL), ess=post.ess)
+        out.update(
+            post_mean=post.mean(),
+            post_sd=np.sqrt(np.diag(post.cov())),
+            credible=post.interval(LEVEL),
+            ess=post.ess,
+        )
     return out
 
 
@@ -158,8 +164,14 @@ for ax, n in zip(axes, N_GRID):
     est = results[n]["mle"][:, j]
     sd_asym = np.sqrt(np.linalg.inv(n * fisher_1)[j, j])
     lo, hi = theta_true[j] - 5 * sd_asym, theta_true[j] + 5 * sd_asym
-    ax.hist(np.clip(est, lo, hi), bins=40, range=(lo, hi), density=True, alpha=0.6,
-            label="MLE over data sets")
+    ax.hist(
+        np.clip(est, lo, hi),
+        bins=40,
+        range=(lo, hi),
+        density=True,
+        alpha=0.6,
+        label="MLE over data sets",
+    )
     grid = np.linspace(lo, hi, 200)
     ax.plot(grid, stats.norm.pdf(grid, theta_true[j], sd_asym), "k", label="N(θ₀, I⁻¹)")
     ax.axvline(theta_true[j], color="k", ls=":")
@@ -180,10 +192,15 @@ for n in N_GRID:
     est = results[n]["mle"]
     inv_fisher = np.diag(np.linalg.inv(n * fisher_1))
     ratio = est.var(axis=0, ddof=1) / inv_fisher
-    rows.append({"N": n, "data sets with an MLE": len(est),
-                 **{f"var ratio {name}": r for name, r in zip(names, ratio)},
-                 "bias w_1": est[:, j].mean() - theta_true[j],
-                 "skewness w_1": stats.skew(est[:, j])})
+    rows.append(
+        {
+            "N": n,
+            "data sets with an MLE": len(est),
+            **{f"var ratio {name}": r for name, r in zip(names, ratio)},
+            "bias w_1": est[:, j].mean() - theta_true[j],
+            "skewness w_1": stats.skew(est[:, j]),
+        }
+    )
 sampling_table = pd.DataFrame(rows).set_index("N")
 sampling_table.round(3)
 
@@ -217,8 +234,9 @@ assert sampling_table.loc[small, "bias w_1"] > 4 * se_bias_small
 # MLE, none at $N = 800$ (the probability that 800 draws separate is astronomically small here).
 
 # %%
-separated = pd.Series({n: results[n]["n_separated"] / R for n in N_GRID},
-                      name="fraction without an MLE")
+separated = pd.Series(
+    {n: results[n]["n_separated"] / R for n in N_GRID}, name="fraction without an MLE"
+)
 print(separated.round(3).to_string())
 assert results[small]["n_separated"] > 0 and results[big]["n_separated"] == 0
 assert separated.is_monotonic_decreasing
@@ -240,8 +258,13 @@ for n in N_GRID:
     sd_ratio = res["post_sd"] / se
     shift = (res["post_mean"] - res["post_mle"]) / se
     median_ratio = np.median(sd_ratio, axis=0)
-    rows.append({"N": n, **{f"sd/se {name}": v for name, v in zip(names, median_ratio)},
-                 "median shift w_1 (in se)": np.median(shift[:, j])})
+    rows.append(
+        {
+            "N": n,
+            **{f"sd/se {name}": v for name, v in zip(names, median_ratio)},
+            "median shift w_1 (in se)": np.median(shift[:, j]),
+        }
+    )
     res["sd_ratio"] = sd_ratio
 bvm_table = pd.DataFrame(rows).set_index("N")
 bvm_table.round(3)
@@ -267,6 +290,7 @@ assert bvm_table["sd/se w_1"].is_monotonic_decreasing
 # $R'$ data sets. The table reports both kinds of interval on the same data sets (those with a
 # posterior), averaged over the four parameters, and per parameter.
 
+
 # %%
 def covers(intervals):
     """(R', P, 2) intervals -> (R', P) booleans: does the interval contain the true value?"""
@@ -279,11 +303,18 @@ for n in N_GRID:
     wald_hit, cred_hit = covers(res["post_wald"]), covers(res["credible"])
     res["wald_hit"], res["cred_hit"] = wald_hit, cred_hit
     n_sets = len(wald_hit)
-    rows.append({"N": n, "data sets": n_sets, "no MLE (of R)": res["n_separated"],
-                 "Wald coverage": wald_hit.mean(), "credible coverage": cred_hit.mean(),
-                 "binomial se": np.sqrt(LEVEL * (1 - LEVEL) / n_sets),
-                 **{f"Wald {name}": v for name, v in zip(names, wald_hit.mean(axis=0))},
-                 **{f"credible {name}": v for name, v in zip(names, cred_hit.mean(axis=0))}})
+    rows.append(
+        {
+            "N": n,
+            "data sets": n_sets,
+            "no MLE (of R)": res["n_separated"],
+            "Wald coverage": wald_hit.mean(),
+            "credible coverage": cred_hit.mean(),
+            "binomial se": np.sqrt(LEVEL * (1 - LEVEL) / n_sets),
+            **{f"Wald {name}": v for name, v in zip(names, wald_hit.mean(axis=0))},
+            **{f"credible {name}": v for name, v in zip(names, cred_hit.mean(axis=0))},
+        }
+    )
 coverage_table = pd.DataFrame(rows).set_index("N")
 coverage_table.round(3)
 
@@ -293,8 +324,15 @@ for ax, kind in zip(axes, ["Wald", "credible"]):
     for p, name in enumerate(names):
         cov = coverage_table[f"{kind} {name}"]
         x_offset = np.array(N_GRID) * (1 + 0.04 * (p - 1.5))  # side by side, not on top
-        ax.errorbar(x_offset, cov, yerr=2 * coverage_table["binomial se"], fmt="o-", ms=4,
-                    capsize=2, label=name)
+        ax.errorbar(
+            x_offset,
+            cov,
+            yerr=2 * coverage_table["binomial se"],
+            fmt="o-",
+            ms=4,
+            capsize=2,
+            label=name,
+        )
     ax.axhline(LEVEL, color="k", ls=":", label="nominal 90 %")
     ax.set(xscale="log", xlabel="N", title=f"{kind} intervals", xticks=N_GRID, xticklabels=N_GRID)
 axes[0].set_ylabel("coverage (± 2 binomial se)")
@@ -360,10 +398,16 @@ for n in N_GRID:
     for i, (X, y) in enumerate(nuts_sets[n]):
         with flat_model, ce.capture_sampler_messages():
             pm.set_data({"X": X, "y": y}, coords={"obs": np.arange(n)})
-            dt = pm.sample(draws=1_000, tune=1_000, chains=2, cores=1,
-                           random_seed=1_000 * n + i,
-                           progressbar=False, compute_convergence_checks=False,
-                           var_names=["W_free", "b_free"])
+            dt = pm.sample(
+                draws=1_000,
+                tune=1_000,
+                chains=2,
+                cores=1,
+                random_seed=1_000 * n + i,
+                progressbar=False,
+                compute_convergence_checks=False,
+                var_names=["W_free", "b_free"],
+            )
         post = dt.posterior.to_dataset()
         W = post["W_free"].values.reshape(-1, K - 1, d)
         b = post["b_free"].values.reshape(-1, K - 1)
@@ -371,15 +415,18 @@ for n in N_GRID:
         ref = ce.importance_posterior(X, y, 20_000, rng, n_classes=K)
         ess_nuts = az.ess(dt).to_dataset().to_array().min().item()
         sd_ref = np.sqrt(np.diag(ref.cov()))
-        nuts_rows.append({
-            "N": n, "data set": i,
-            "max r_hat": az.rhat(dt).to_dataset().to_array().max().item(),
-            "min ess": ess_nuts,
-            "divergences": int(dt.sample_stats.to_dataset()["diverging"].sum()),
-            "max |mean diff| / sd": np.max(np.abs(draws.mean(axis=0) - ref.mean()) / sd_ref),
-            "max |sd ratio - 1|": np.max(np.abs(draws.std(axis=0) / sd_ref - 1)),
-            "IS ess": ref.ess,
-        })
+        nuts_rows.append(
+            {
+                "N": n,
+                "data set": i,
+                "max r_hat": az.rhat(dt).to_dataset().to_array().max().item(),
+                "min ess": ess_nuts,
+                "divergences": int(dt.sample_stats.to_dataset()["diverging"].sum()),
+                "max |mean diff| / sd": np.max(np.abs(draws.mean(axis=0) - ref.mean()) / sd_ref),
+                "max |sd ratio - 1|": np.max(np.abs(draws.std(axis=0) / sd_ref - 1)),
+                "IS ess": ref.ess,
+            }
+        )
         nuts_draws[(n, i)] = (draws, ref)
 nuts_table = pd.DataFrame(nuts_rows).set_index(["N", "data set"])
 nuts_table.round(3)
@@ -416,10 +463,21 @@ for ax, n in zip(axes, N_GRID):
     posterior_z = (draws[:, j] - ref.mle[j]) / sd_asym
     sampling_z = (results[n]["mle"][:, j] - theta_true[j]) / sd_asym
     bins = np.linspace(-4, 4, 41)
-    ax.hist(np.clip(posterior_z, -4, 4), bins=bins, density=True, alpha=0.5,
-            label="posterior − MLE (NUTS)")
-    ax.hist(np.clip(sampling_z, -4, 4), bins=bins, density=True, histtype="step", lw=2,
-            label="MLE − truth (over data sets)")
+    ax.hist(
+        np.clip(posterior_z, -4, 4),
+        bins=bins,
+        density=True,
+        alpha=0.5,
+        label="posterior − MLE (NUTS)",
+    )
+    ax.hist(
+        np.clip(sampling_z, -4, 4),
+        bins=bins,
+        density=True,
+        histtype="step",
+        lw=2,
+        label="MLE − truth (over data sets)",
+    )
     ax.plot(grid, stats.norm.pdf(grid), "k", label="N(0, 1)")
     ax.set_title(f"N = {n}")
 axes[0].legend(fontsize=7, loc="upper left")

@@ -22,11 +22,9 @@
 #    model is not, and accuracy shows the differences only faintly.
 
 # %%
-import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import pymc as pm
 from scipy import optimize
 
 import cross_entropy_mle as ce
@@ -107,11 +105,17 @@ for rule in ("log", "brier"):
     others = expected[rule][~is_p]
     assert others.min() > expected[rule][is_p][0]  # strict: the minimiser is unique
 assert np.allclose(
-    expected["log"][interior] - expected["log"][is_p], ce.kl_divergence(p_demo, grid[interior]),
-    rtol=0, atol=1e-12,
+    expected["log"][interior] - expected["log"][is_p],
+    ce.kl_divergence(p_demo, grid[interior]),
+    rtol=0,
+    atol=1e-12,
 )
-assert np.allclose(expected["brier"] - expected["brier"][is_p], ((grid - p_demo) ** 2).sum(axis=1),
-                   rtol=0, atol=1e-12)
+assert np.allclose(
+    expected["brier"] - expected["brier"][is_p],
+    ((grid - p_demo) ** 2).sum(axis=1),
+    rtol=0,
+    atol=1e-12,
+)
 assert np.allclose(expected["absolute"], 2 * (1 - grid @ p_demo), rtol=0, atol=1e-12)
 
 
@@ -120,19 +124,25 @@ assert np.allclose(expected["absolute"], 2 * (1 - grid @ p_demo), rtol=0, atol=1
 # softmax of three free numbers, from several random starts) finds the same answers: the log
 # and Brier scores lead back to $p$, the absolute error runs off to the corner.
 
+
 # %%
 def best_forecast(rule, start):
-    res = optimize.minimize(lambda u: ce.expected_score(p_demo, ce.softmax(u), rule), start,
-                            method="Nelder-Mead", options={"xatol": 1e-10, "fatol": 1e-14,
-                                                           "maxiter": 20_000})
+    res = optimize.minimize(
+        lambda u: ce.expected_score(p_demo, ce.softmax(u), rule),
+        start,
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20_000},
+    )
     return ce.softmax(res.x)
 
 
 starts = rng.normal(scale=2.0, size=(5, 3))
 found = {rule: np.array([best_forecast(rule, s) for s in starts]) for rule in rules}
 for rule in rules:
-    print(f"{rule:>8}: " + "  ".join(np.array2string(q, precision=3, suppress_small=True)
-                                     for q in found[rule]))
+    print(
+        f"{rule:>8}: "
+        + "  ".join(np.array2string(q, precision=3, suppress_small=True) for q in found[rule])
+    )
 
 # %%
 assert np.allclose(found["log"], p_demo, atol=1e-4)
@@ -144,6 +154,7 @@ assert np.all(found["absolute"][:, 1] > 0.99)
 # The figure shows the expected score over the whole simplex. Each corner is a certain forecast
 # of one class; the star marks the truth $p$ and the cross the best forecast. For the log and
 # Brier scores the two coincide; for the absolute error the best forecast sits on a corner.
+
 
 # %%
 def simplex_xy(q):
@@ -162,14 +173,28 @@ for ax, rule in zip(axes, rules):
     cbar = fig.colorbar(tcf, ax=ax, shrink=0.8, format="%.2f")
     cbar.set_label("expected score − its minimum", fontsize=9)
     cbar.ax.tick_params(labelsize=8)
-    ax.plot(*simplex_xy(p_demo), marker="*", ms=16, color="white", mec="k", ls="none",
-            label="truth $p$")
-    ax.plot(*simplex_xy(argmin[rule]), marker="x", ms=11, mew=2.5, color="C3", ls="none",
-            label="best forecast")
+    ax.plot(
+        *simplex_xy(p_demo), marker="*", ms=16, color="white", mec="k", ls="none", label="truth $p$"
+    )
+    ax.plot(
+        *simplex_xy(argmin[rule]),
+        marker="x",
+        ms=11,
+        mew=2.5,
+        color="C3",
+        ls="none",
+        label="best forecast",
+    )
     for k, corner in enumerate(np.eye(3)):
         cx, cy = simplex_xy(corner)
-        ax.annotate(f"class {k}", (cx, cy), textcoords="offset points",
-                    xytext=(0, 8 if k == 2 else -14), ha="center", fontsize=9)
+        ax.annotate(
+            f"class {k}",
+            (cx, cy),
+            textcoords="offset points",
+            xytext=(0, 8 if k == 2 else -14),
+            ha="center",
+            fontsize=9,
+        )
     ax.set_title(titles[rule])
     ax.set_aspect("equal")
     ax.set_xlim(-0.1, 1.1)
@@ -245,11 +270,20 @@ rows = []
 for N_test in N_grid:
     X_t, y_t, _ = ce.simulate(N_test, W_true, b_true, rng)
     for name, (W, b) in models.items():
-        nll_i = -ce.categorical_log_pmf(y_t, ce.log_softmax(ce.logits(X_t, W, b)))
-        rows.append((name, N_test, nll_i.mean(), nll_i.std(ddof=1) / np.sqrt(N_test),
-                     population[name].cross_entropy))
+        nll_i = -ce.categorical_log_pmf(y_t, ce.log_softmax(ce.linear_predictor(X_t, W, b)))
+        rows.append(
+            (
+                name,
+                N_test,
+                nll_i.mean(),
+                nll_i.std(ddof=1) / np.sqrt(N_test),
+                population[name].cross_entropy,
+            )
+        )
 convergence = pd.DataFrame(rows, columns=["model", "N", "average NLL", "std. error", "population"])
-convergence["z"] = (convergence["average NLL"] - convergence["population"]) / convergence["std. error"]
+convergence["z"] = (convergence["average NLL"] - convergence["population"]) / convergence[
+    "std. error"
+]
 convergence.pivot(index="N", columns="model", values="average NLL").round(4)
 
 # %% [markdown]
@@ -265,8 +299,9 @@ assert population["truth"].cross_entropy == population["truth"].entropy
 assert all(population[m].kl > 0 for m in models if m != "truth")
 assert min(population, key=lambda m: population[m].cross_entropy) == "truth"
 for m in models:
-    assert np.isclose(population[m].cross_entropy, population[m].entropy + population[m].kl,
-                      rtol=1e-12)
+    assert np.isclose(
+        population[m].cross_entropy, population[m].entropy + population[m].kl, rtol=1e-12
+    )
 se_by_n = convergence[convergence["model"] == "truth"]["std. error"].to_numpy()
 assert np.all(np.diff(np.log10(se_by_n)) < -0.3)  # a tenfold N shrinks the s.e. about 3.16-fold
 
@@ -274,10 +309,21 @@ assert np.all(np.diff(np.log10(se_by_n)) < -0.3)  # a tenfold N shrinks the s.e.
 fig, ax = plt.subplots(figsize=(7.5, 4.4))
 for offset, (name, color) in zip((0.96, 1.0, 1.04), zip(models, ("C0", "C1", "C2"))):
     part = convergence[convergence["model"] == name]
-    ax.errorbar(part["N"] * offset, part["average NLL"], yerr=2 * part["std. error"], fmt="o",
-                color=color, capsize=3, label=f"{name}: average NLL ± 2 s.e.")
-    ax.axhline(population[name].cross_entropy, color=color, lw=1,
-               label="population cross entropy" if name == "intercept only" else None)
+    ax.errorbar(
+        part["N"] * offset,
+        part["average NLL"],
+        yerr=2 * part["std. error"],
+        fmt="o",
+        color=color,
+        capsize=3,
+        label=f"{name}: average NLL ± 2 s.e.",
+    )
+    ax.axhline(
+        population[name].cross_entropy,
+        color=color,
+        lw=1,
+        label="population cross entropy" if name == "intercept only" else None,
+    )
 ax.axhline(population["truth"].entropy, color="k", ls="--", lw=1.2, label="entropy $E[H(p)]$")
 ax.set_xscale("log")
 ax.set_xlabel("size of the fresh data set $N$")
@@ -295,7 +341,7 @@ plt.show()
 # - **cross entropy**: softmax regression by minimising $\sum_i -\log q_{i y_i}$, the MLE
 #   (`ce.fit_cross_entropy`);
 # - **Brier**: the same softmax model, by minimising $\sum_i \lVert q_i - h_i \rVert^2$
-#   (`ce.fit_brier`, which calls the library's generic `ce.fit_logits` with the Brier score);
+#   (`ce.fit_brier`, which calls the library's generic `ce.minimise_score` with the Brier score);
 # - **linear probability model**: least squares of the one-hot labels on $[1, x]$, with no
 #   softmax (`ce.fit_linear_probability`). It minimises the same squared error as the Brier fit,
 #   but over linear functions instead of softmax probabilities.
@@ -306,8 +352,16 @@ X, y, _ = ce.simulate(N, W_true, b_true, rng)
 H = ce.one_hot(y, K)
 fit_ce = ce.fit_cross_entropy(X, y)
 fit_br = ce.fit_brier(X, y)
-fit_lp = ce.fit_linear_probability(X, y)
-q_lp = fit_lp.predict(X)
+fit_lp = ce.fit_linear_probability(X, y)  # (weights, bias)
+
+
+def linear_probabilities(X_, coef):
+    """The linear probability model's fitted values X w^T + b: its 'probabilities'."""
+    weights, bias = coef
+    return X_ @ weights.T + bias
+
+
+q_lp = linear_probabilities(X, fit_lp)
 
 params = pd.DataFrame(
     {
@@ -326,6 +380,7 @@ params.round(3)
 # because the one-hot rows do and the design has an intercept, but nothing keeps the entries
 # inside $[0, 1]$.
 
+
 # %%
 def brier_of(q):
     return ce.brier_score(H, q).sum()
@@ -333,17 +388,23 @@ def brier_of(q):
 
 outside = (q_lp < 0) | (q_lp > 1)
 print(f"NLL:   cross entropy {fit_ce.nll:.2f}, Brier fit {fit_br.nll:.2f}")
-print(f"Brier: cross entropy {brier_of(fit_ce.predict_proba(X)):.2f}, Brier fit {fit_br.score:.2f}, "
-      f"linear probability {fit_lp.rss:.2f}")
-print(f"linear probability model: {outside.any(axis=1).mean():.1%} of the training rows have an "
-      f"entry outside [0, 1]; range [{q_lp.min():.3f}, {q_lp.max():.3f}]")
+print(
+    f"Brier: cross entropy {brier_of(fit_ce.predict_proba(X)):.2f}, "
+    f"Brier fit {fit_br.objective:.2f}, "
+    f"linear probability {((q_lp - H) ** 2).sum():.2f}"
+)  # its residual sum of squares
+print(
+    f"linear probability model: {outside.any(axis=1).mean():.1%} of the training rows have an "
+    f"entry outside [0, 1]; range [{q_lp.min():.3f}, {q_lp.max():.3f}]"
+)
 
 # %%
 assert fit_ce.nll < fit_br.nll
-assert fit_br.score < brier_of(fit_ce.predict_proba(X))
+assert fit_br.objective < brier_of(fit_ce.predict_proba(X))
 assert np.allclose(q_lp.sum(axis=1), 1.0, rtol=0, atol=1e-12)
 assert (q_lp < 0).any() and (q_lp > 1).any()
-assert np.isclose(fit_lp.rss, ((q_lp - H) ** 2).sum())
+# least squares: the residuals are orthogonal to every column of the design [1, X]
+assert np.allclose(np.column_stack([np.ones(N), X]).T @ (q_lp - H), 0.0, atol=1e-9)
 
 # %% [markdown]
 # A "probability" below zero is not a small blemish: the log score of a negative forecast is
@@ -365,7 +426,7 @@ assert np.isclose(fit_lp.rss, ((q_lp - H) ** 2).sum())
 # %%
 R = 300 if FAST else 1_000
 X_eval = ce.sample_features(2_000, d, rng)  # where predicted probabilities are compared
-p_eval = ce.softmax(ce.logits(X_eval, W_true, b_true))
+p_eval = ce.softmax(ce.linear_predictor(X_eval, W_true, b_true))
 theta = {"cross entropy": [], "Brier": []}
 prob_sq_err = {"cross entropy": [], "Brier": [], "linear probability": []}
 for _ in range(R):
@@ -375,9 +436,11 @@ for _ in range(R):
     f_lp = ce.fit_linear_probability(Xr, yr)
     theta["cross entropy"].append(ce.pack_params(f_ce.weights, f_ce.bias))
     theta["Brier"].append(ce.pack_params(f_br.weights, f_br.bias))
-    for name, q in (("cross entropy", f_ce.predict_proba(X_eval)),
-                    ("Brier", f_br.predict_proba(X_eval)),
-                    ("linear probability", f_lp.predict(X_eval))):
+    for name, q in (
+        ("cross entropy", f_ce.predict_proba(X_eval)),
+        ("Brier", f_br.predict_proba(X_eval)),
+        ("linear probability", linear_probabilities(X_eval, f_lp)),
+    ):
         prob_sq_err[name].append(((q - p_eval) ** 2).sum(axis=1).mean())
 theta = {k: np.array(v) for k, v in theta.items()}
 prob_sq_err = {k: np.array(v) for k, v in prob_sq_err.items()}
@@ -412,8 +475,10 @@ D = ((theta["Brier"] - theta["Brier"].mean(axis=0)) ** 2).sum(axis=1) - (
     (theta["cross entropy"] - theta["cross entropy"].mean(axis=0)) ** 2
 ).sum(axis=1)
 z_trace = D.mean() / (D.std(ddof=1) / np.sqrt(R))
-print(f"total variance: cross entropy {var_ce.sum():.4f}, Brier {var_br.sum():.4f}; "
-      f"difference {D.mean():.4f} = {z_trace:.1f} Monte Carlo standard errors")
+print(
+    f"total variance: cross entropy {var_ce.sum():.4f}, Brier {var_br.sum():.4f}; "
+    f"difference {D.mean():.4f} = {z_trace:.1f} Monte Carlo standard errors"
+)
 variance_table.round(3)
 
 # %% [markdown]
@@ -446,19 +511,35 @@ assert diff_lp.mean() > 3 * diff_lp.std(ddof=1) / np.sqrt(R)
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
 j = list(params.index).index("W_2,1")
-bins = np.linspace(*np.quantile(np.concatenate([theta[k][:, j] for k in theta]), [0.001, 0.999]), 30)
+bins = np.linspace(
+    *np.quantile(np.concatenate([theta[k][:, j] for k in theta]), [0.001, 0.999]), 30
+)
 for name, color in zip(theta, ("C0", "C1")):
-    axes[0].hist(theta[name][:, j], bins=bins, histtype="step", lw=2, color=color, density=True,
-                 label=f"{name}: sd {theta[name][:, j].std(ddof=1):.3f}")
+    axes[0].hist(
+        theta[name][:, j],
+        bins=bins,
+        histtype="step",
+        lw=2,
+        color=color,
+        density=True,
+        label=f"{name}: sd {theta[name][:, j].std(ddof=1):.3f}",
+    )
 axes[0].axvline(params.loc["W_2,1", "truth"], color="k", ls="--", label="true value")
 axes[0].set_xlabel("estimate of $W_{2,1}$")
 axes[0].set_title(f"Estimates from {R} data sets of N = {N}", fontsize=11)
 axes[0].legend(fontsize=8)
 pos = np.arange(len(params.index))
-axes[1].errorbar(pos, variance_table["variance ratio Brier / CE"],
-                 yerr=[variance_table["variance ratio Brier / CE"] - variance_table["ratio 2.5%"],
-                       variance_table["ratio 97.5%"] - variance_table["variance ratio Brier / CE"]],
-                 fmt="o", capsize=4, color="C1")
+axes[1].errorbar(
+    pos,
+    variance_table["variance ratio Brier / CE"],
+    yerr=[
+        variance_table["variance ratio Brier / CE"] - variance_table["ratio 2.5%"],
+        variance_table["ratio 97.5%"] - variance_table["variance ratio Brier / CE"],
+    ],
+    fmt="o",
+    capsize=4,
+    color="C1",
+)
 axes[1].axhline(1.0, color="k", lw=1)
 axes[1].set_xticks(pos, params.index)
 axes[1].set_ylabel("variance ratio, Brier / cross entropy")
@@ -492,15 +573,17 @@ big = {
 forecast = {
     "cross entropy": big["cross entropy"].predict_proba(X_te),
     "Brier": big["Brier"].predict_proba(X_te),
-    "linear probability": big["linear probability"].predict(X_te),
+    "linear probability": linear_probabilities(X_te, big["linear probability"]),
 }
 curves = {name: ce.reliability_curve(H_te, q, n_bins=10) for name, q in forecast.items()}
 max_z = {name: float(np.max(np.abs(c.z))) for name, c in curves.items()}
 # The true probabilities on the same test set: the noise level every forecaster faces.
 max_z["truth"] = float(np.max(np.abs(ce.reliability_curve(H_te, p_te, n_bins=10).z)))
 print(f"N_train = {N_train}, N_test = {N_test}")
-print("largest |observed - forecast| / s.e. over the bins:",
-      {k: round(v, 1) for k, v in max_z.items()})
+print(
+    "largest |observed - forecast| / s.e. over the bins:",
+    {k: round(v, 1) for k, v in max_z.items()},
+)
 
 # %% [markdown]
 # Each bin's deviation, divided by its binomial standard error, is roughly standard normal for a
@@ -522,13 +605,21 @@ assert ((lp_te < 0) | (lp_te > 1)).any()
 fig, axes = plt.subplots(1, 3, figsize=(13, 4.3), sharex=True, sharey=True)
 for ax, (name, c) in zip(axes, curves.items()):
     ax.plot([-0.1, 1.1], [-0.1, 1.1], color="k", lw=1, label="calibrated")
-    ax.errorbar(c.mean_predicted, c.observed, yerr=2 * c.std_error, fmt="o-", capsize=3,
-                label="observed ± 2 s.e. of a calibrated forecaster")
+    ax.errorbar(
+        c.mean_predicted,
+        c.observed,
+        yerr=2 * c.std_error,
+        fmt="o-",
+        capsize=3,
+        label="observed ± 2 s.e. of a calibrated forecaster",
+    )
     share_out = ((forecast[name] < 0) | (forecast[name] > 1)).mean()
     ax.axvspan(-0.2, 0, color="C3", alpha=0.1)
     ax.axvspan(1, 1.2, color="C3", alpha=0.1)
-    ax.set_title(f"{name}\nmax |z| = {max_z[name]:.1f}; {share_out:.1%} of forecasts outside [0, 1]",
-                 fontsize=10)
+    ax.set_title(
+        f"{name}\nmax |z| = {max_z[name]:.1f}; {share_out:.1%} of forecasts outside [0, 1]",
+        fontsize=10,
+    )
     ax.set_xlabel("forecast probability")
     ax.set_xlim(-0.2, 1.2)
     ax.set_ylim(-0.05, 1.05)
@@ -546,12 +637,12 @@ plt.show()
 
 # %%
 X_acc = ce.sample_features(100_000, d, rng)
-p_acc = ce.softmax(ce.logits(X_acc, W_true, b_true))
+p_acc = ce.softmax(ce.linear_predictor(X_acc, W_true, b_true))
 predict = {
     "cross entropy": big["cross entropy"].predict_proba,
     "Brier": big["Brier"].predict_proba,
-    "linear probability": big["linear probability"].predict,
-    "Bayes (truth)": lambda Z: ce.softmax(ce.logits(Z, W_true, b_true)),
+    "linear probability": lambda Z: linear_probabilities(Z, big["linear probability"]),
+    "Bayes (truth)": lambda Z: ce.softmax(ce.linear_predictor(Z, W_true, b_true)),
 }
 rows_acc = np.arange(len(X_acc))
 population_accuracy = {

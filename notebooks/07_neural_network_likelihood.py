@@ -92,6 +92,7 @@ print(f"N = {N}; label counts {np.bincount(y, minlength=K).tolist()}")
 # gradient by backpropagation. First, a check that the backpropagated gradient is the gradient:
 # central finite differences at a random parameter vector agree with it.
 
+
 # %%
 def nll_at(theta):
     """Summed NLL of the network with packed parameters theta."""
@@ -101,11 +102,17 @@ def nll_at(theta):
 theta_probe = ce.pack_network(ce.random_network(d, H_units, K, rng))
 _, grad_probe = ce.network_nll_grad(X, y, ce.unpack_network(theta_probe, d, H_units, K))
 eps = 1e-6
-fd = np.array([(nll_at(theta_probe + eps * e) - nll_at(theta_probe - eps * e)) / (2 * eps)
-               for e in np.eye(theta_probe.size)])
+fd = np.array(
+    [
+        (nll_at(theta_probe + eps * e) - nll_at(theta_probe - eps * e)) / (2 * eps)
+        for e in np.eye(theta_probe.size)
+    ]
+)
 rel_err = np.max(np.abs(fd - ce.pack_network(grad_probe))) / np.max(np.abs(fd))
-print(f"{theta_probe.size} parameters; largest relative difference, "
-      f"backprop vs finite differences: {rel_err:.1e}")
+print(
+    f"{theta_probe.size} parameters; largest relative difference, "
+    f"backprop vs finite differences: {rel_err:.1e}"
+)
 assert rel_err < 1e-6
 
 # %% [markdown]
@@ -116,9 +123,10 @@ assert rel_err < 1e-6
 SIGMA = 3.0
 starts = [ce.random_network(d, H_units, K, rng, scale=2.0) for _ in range(40)]
 fits = [ce.fit_network(X, y, s, prior_sd=SIGMA) for s in starts]
-best_index = int(np.argmin([f.loss for f in fits]))
+assert all(f.converged for f in fits)
+best_index = int(np.argmin([f.objective for f in fits]))
 best = fits[best_index]
-print(f"best objective {best.loss:.4f} (NLL {best.nll:.4f}) from start {best_index}")
+print(f"best objective {best.objective:.4f} (NLL {best.nll:.4f}) from start {best_index}")
 
 # %% [markdown]
 # PyMC's version of the same model, `ce.network_model`, has the four parameter blocks as random
@@ -132,19 +140,19 @@ model = ce.network_model(X, y, H_units, prior=SIGMA)
 map_fit = ce.fit_network_map(model, starts[best_index])
 agreement = pd.DataFrame(
     {
-        "objective": [best.loss, map_fit.loss],
+        "objective": [best.objective, map_fit.objective],
         "NLL (summed cross entropy)": [best.nll, map_fit.nll],
         "max |gradient| / N": [best.grad_norm, map_fit.grad_norm],
     },
     index=pd.Index(["ce.fit_network", "PyMC find_MAP"], name="fit"),
 )
-max_diff = np.max(np.abs(ce.pack_network(map_fit.network) - ce.pack_network(best.network)))
+max_diff = np.max(np.abs(ce.pack_network(map_fit.model) - ce.pack_network(best.model)))
 print(f"largest parameter difference: {max_diff:.1e}")
 agreement
 
 # %%
-assert max_diff < 1e-4
-assert np.isclose(map_fit.loss, best.loss, rtol=1e-9)
+assert map_fit.converged and max_diff < 1e-4
+assert np.isclose(map_fit.objective, best.objective, rtol=1e-9)
 assert np.isclose(map_fit.nll, best.nll, rtol=1e-9)
 
 # %% [markdown]
@@ -153,11 +161,14 @@ assert np.isclose(map_fit.nll, best.nll, rtol=1e-9)
 # lower by a fraction of a percent.
 
 # %%
-mle_fit = ce.fit_network(X, y, best.network)
-map_flat = ce.fit_network_map(ce.network_model(X, y, H_units, prior="flat"), best.network)
-print(f"flat prior: NLL {mle_fit.nll:.4f} (library), {map_flat.nll:.4f} (PyMC); "
-      f"weak prior: NLL {best.nll:.4f}")
-assert np.allclose(ce.pack_network(map_flat.network), ce.pack_network(mle_fit.network), atol=1e-4)
+mle_fit = ce.fit_network(X, y, best.model)
+map_flat = ce.fit_network_map(ce.network_model(X, y, H_units, prior="flat"), best.model)
+print(
+    f"flat prior: NLL {mle_fit.nll:.4f} (library), {map_flat.nll:.4f} (PyMC); "
+    f"weak prior: NLL {best.nll:.4f}"
+)
+assert mle_fit.converged and map_flat.converged
+assert np.allclose(ce.pack_network(map_flat.model), ce.pack_network(mle_fit.model), atol=1e-4)
 assert mle_fit.nll <= best.nll and (best.nll - mle_fit.nll) / best.nll < 0.01
 
 # %% [markdown]
@@ -176,14 +187,14 @@ assert mle_fit.nll <= best.nll and (best.nll - mle_fit.nll) / best.nll < 0.01
 # %%
 linear = ce.fit_cross_entropy(X, y)
 test_logits = {
-    "softmax regression": ce.logits(X_test, linear.weights, linear.bias),
-    "network (MAP)": ce.network_logits(X_test, best.network),
+    "softmax regression": ce.linear_predictor(X_test, linear.weights, linear.bias),
+    "network (MAP)": ce.network_logits(X_test, best.model),
     "true network": ce.network_logits(X_test, true_net),
 }
 test_nll = {k: -ce.categorical_log_pmf(y_test, ce.log_softmax(z)) for k, z in test_logits.items()}
 proba = {
     "softmax regression": linear.predict_proba(X_test),
-    "network (MAP)": best.network.predict_proba(X_test),
+    "network (MAP)": best.model.predict_proba(X_test),
     "true network": p_test,
 }
 comparison = pd.DataFrame(
@@ -195,8 +206,10 @@ comparison = pd.DataFrame(
 gap = test_nll["softmax regression"] - test_nll["network (MAP)"]
 z_gap = gap.mean() / (gap.std(ddof=1) / np.sqrt(gap.size))
 excess = test_nll["network (MAP)"] - test_nll["true network"]
-print(f"linear - network: {gap.mean():.3f} per observation ({z_gap:.0f} standard errors); "
-      f"network - truth: {excess.mean():.3f}")
+print(
+    f"linear - network: {gap.mean():.3f} per observation ({z_gap:.0f} standard errors); "
+    f"network - truth: {excess.mean():.3f}"
+)
 comparison.round(4)
 
 # %%
@@ -213,16 +226,31 @@ fig, axes = plt.subplots(1, 3, figsize=(13, 4.3), sharex=True, sharey=True)
 surfaces = {
     "true network": true_net.predict_proba(grid)[:, 1],
     "softmax regression (MLE)": linear.predict_proba(grid)[:, 1],
-    "network, 3 hidden units (MAP)": best.network.predict_proba(grid)[:, 1],
+    "network, 3 hidden units (MAP)": best.model.predict_proba(grid)[:, 1],
 }
 for ax, (title, surface) in zip(axes, surfaces.items()):
-    im = ax.imshow(surface.reshape(g1.shape), origin="lower", extent=(*lim, *lim), cmap="RdBu_r",
-                   vmin=0, vmax=1, alpha=0.75, aspect="auto")
+    im = ax.imshow(
+        surface.reshape(g1.shape),
+        origin="lower",
+        extent=(*lim, *lim),
+        cmap="RdBu_r",
+        vmin=0,
+        vmax=1,
+        alpha=0.75,
+        aspect="auto",
+    )
     ax.contour(g1, g2, surface.reshape(g1.shape), levels=[0.5], colors="k", linewidths=1.2)
     for k, marker in ((0, "o"), (1, "^")):
         sel = y == k
-        ax.scatter(*X[sel].T, s=10, marker=marker, facecolor="none", edgecolor=f"C{k}", lw=0.8,
-                   label=f"y = {k}")
+        ax.scatter(
+            *X[sel].T,
+            s=10,
+            marker=marker,
+            facecolor="none",
+            edgecolor=f"C{k}",
+            lw=0.8,
+            label=f"y = {k}",
+        )
     ax.set_title(title, fontsize=11)
     ax.set_xlabel("$x_0$")
 axes[0].set_ylabel("$x_1$")
@@ -246,20 +274,23 @@ plt.show()
 # and, since the prior is symmetric too, the same posterior density.
 
 # %%
-copies = ce.symmetric_networks(best.network)
+copies = ce.symmetric_networks(best.model)
 copy_thetas = np.array([ce.pack_network(c) for c in copies])
 copy_nll = np.array([ce.network_nll_grad(X, y, c)[0] for c in copies])
 pairwise = np.linalg.norm(copy_thetas[:, None] - copy_thetas[None], axis=-1)
 min_distance = pairwise[~np.eye(len(copies), dtype=bool)].min()
-print(f"{len(copies)} symmetric copies; NLL spread {np.ptp(copy_nll):.1e}; "
-      f"closest two copies {min_distance:.2f} apart in parameter space")
+print(
+    f"{len(copies)} symmetric copies; NLL spread {np.ptp(copy_nll):.1e}; "
+    f"closest two copies {min_distance:.2f} apart in parameter space"
+)
 
 # %%
 assert len(copies) == 48
 assert np.ptp(copy_nll) < 1e-9 * best.nll
 assert min_distance > 0.1
-assert all(np.allclose(c.predict_proba(X_test), proba["network (MAP)"], rtol=0, atol=1e-12)
-           for c in copies)
+assert all(
+    np.allclose(c.predict_proba(X_test), proba["network (MAP)"], rtol=0, atol=1e-12) for c in copies
+)
 
 # %% [markdown]
 # So the maximiser of the likelihood (or of the posterior) is not a point but a set of 48 equally
@@ -270,18 +301,20 @@ assert all(np.allclose(c.predict_proba(X_test), proba["network (MAP)"], rtol=0, 
 
 # %%
 t_path = np.linspace(-0.25, 1.25, 121)
-theta_hat = ce.pack_network(best.network)
+theta_hat = ce.pack_network(best.model)
 targets = {
-    "units 0 and 1 swapped": ce.pack_network(ce.permute_hidden(best.network, np.array([1, 0, 2]))),
-    "unit 0 sign-flipped": ce.pack_network(ce.flip_hidden(best.network, np.array([-1, 1, 1]))),
+    "units 0 and 1 swapped": ce.pack_network(ce.permute_hidden(best.model, np.array([1, 0, 2]))),
+    "unit 0 sign-flipped": ce.pack_network(ce.flip_hidden(best.model, np.array([-1, 1, 1]))),
 }
 path_nll = {
     name: np.array([nll_at((1 - t) * theta_hat + t * target) for t in t_path])
     for name, target in targets.items()
 }
 barrier = {name: v.max() - best.nll for name, v in path_nll.items()}
-print("height of the ridge above the minimum: "
-      + ", ".join(f"{name} {height:.1f}" for name, height in barrier.items()))
+print(
+    "height of the ridge above the minimum: "
+    + ", ".join(f"{name} {height:.1f}" for name, height in barrier.items())
+)
 i0, i1 = np.argmin(np.abs(t_path)), np.argmin(np.abs(t_path - 1))
 for v in path_nll.values():
     assert np.isclose(v[i0], v[i1], rtol=1e-12)
@@ -312,6 +345,7 @@ plt.show()
 # sorts the units by the direction of their input weights $A_j$ in the plane, which separates the
 # three edges of the triangle clearly.
 
+
 # %%
 def direction(net):
     """Angle of each hidden unit's input-weight vector: the sort key of the canonical form."""
@@ -322,26 +356,32 @@ def canonical(net):
     return ce.pack_network(ce.canonical_network(net, sort_key=direction))
 
 
-theta_fit = np.array([ce.pack_network(f.network) for f in fits])
-theta_canon = np.array([canonical(f.network) for f in fits])
-losses = np.array([f.loss for f in fits])
+theta_fit = np.array([ce.pack_network(f.model) for f in fits])
+theta_canon = np.array([canonical(f.model) for f in fits])
+losses = np.array([f.objective for f in fits])
 starts_table = pd.DataFrame(
     {
         "objective": losses,
         "distance to the best fit": np.linalg.norm(theta_fit - theta_fit[best_index], axis=1),
         "canonical distance": np.linalg.norm(theta_canon - theta_canon[best_index], axis=1),
-        "same copy as": [int(np.argmin(np.linalg.norm(copy_thetas - t, axis=1))) for t in theta_fit],
+        "same copy as": [
+            int(np.argmin(np.linalg.norm(copy_thetas - t, axis=1))) for t in theta_fit
+        ],
     },
     index=pd.Index(range(len(fits)), name="start"),
 )
 n_copies_found = starts_table["same copy as"].nunique()
-print(f"objective range over the {len(fits)} starts: {np.ptp(losses):.1e}; "
-      f"{n_copies_found} different symmetric copies reached")
+print(
+    f"objective range over the {len(fits)} starts: {np.ptp(losses):.1e}; "
+    f"{n_copies_found} different symmetric copies reached"
+)
 starts_table.head(10).round(4)
 
 # %%
-assert np.ptp(losses) < 1e-8 * best.loss
-assert starts_table["distance to the best fit"].max() > 1.0  # different points in parameter space ...
+assert np.ptp(losses) < 1e-8 * best.objective
+assert (
+    starts_table["distance to the best fit"].max() > 1.0
+)  # different points in parameter space ...
 assert starts_table["canonical distance"].max() < 1e-3  # ... that are copies of one another
 assert n_copies_found >= 5
 
@@ -349,7 +389,7 @@ assert n_copies_found >= 5
 # With this much data and this small a network, no random start got stuck. That is not
 # guaranteed: network likelihoods have worse local optima too, and gradient-based fitting only
 # certifies a *stationary* point. One stationary point is easy to construct. A "dead" hidden
-# unit, with all its weights zero, outputs $	anh(0) = 0$ and receives zero gradient, so an
+# unit, with all its weights zero, outputs $\tanh(0) = 0$ and receives zero gradient, so an
 # optimiser started there never revives it and ends at the best network with only two units.
 # The gradient vanishes there, yet the objective is clearly worse; the Hessian (by finite
 # differences of the backpropagated gradient) has a negative eigenvalue, so the point is a
@@ -364,7 +404,7 @@ dead = ce.Network(
     s0.output_bias,
 )
 stuck = ce.fit_network(X, y, dead, prior_sd=SIGMA)
-theta_stuck = ce.pack_network(stuck.network)
+theta_stuck = ce.pack_network(stuck.model)
 
 
 def objective_grad(theta):
@@ -372,15 +412,19 @@ def objective_grad(theta):
     return ce.pack_network(g) + theta / SIGMA**2
 
 
-hess = np.array([
-    (objective_grad(theta_stuck + 1e-5 * e) - objective_grad(theta_stuck - 1e-5 * e)) / 2e-5
-    for e in np.eye(theta_stuck.size)
-])
+hess = np.array(
+    [
+        (objective_grad(theta_stuck + 1e-5 * e) - objective_grad(theta_stuck - 1e-5 * e)) / 2e-5
+        for e in np.eye(theta_stuck.size)
+    ]
+)
 eig_min = np.linalg.eigvalsh((hess + hess.T) / 2).min()
-print(f"dead-unit start: objective {stuck.loss:.2f} (best {best.loss:.2f}), "
-      f"max |gradient| / N {stuck.grad_norm:.1e}, smallest Hessian eigenvalue {eig_min:.2f}")
-assert np.all(stuck.network.hidden_weights[2] == 0) and stuck.network.output_weights[1, 2] == 0
-assert stuck.grad_norm < 1e-6 and stuck.loss > best.loss + 5
+print(
+    f"dead-unit start: objective {stuck.objective:.2f} (best {best.objective:.2f}), "
+    f"max |gradient| / N {stuck.grad_norm:.1e}, smallest Hessian eigenvalue {eig_min:.2f}"
+)
+assert np.all(stuck.model.hidden_weights[2] == 0) and stuck.model.output_weights[1, 2] == 0
+assert stuck.converged and stuck.grad_norm < 1e-6 and stuck.objective > best.objective + 5
 assert eig_min < -1.0
 
 # %% [markdown]
@@ -409,9 +453,18 @@ initvals = [
 draws, tune = (400, 400) if FAST else (1_000, 1_000)
 # The sampler's log messages are collected instead of printed; its diagnostics are checked below.
 with model, ce.capture_sampler_messages() as sampler_messages:
-    dt = pm.sample(draws=draws, tune=tune, chains=4, cores=1, init="adapt_diag", initvals=initvals,
-                   target_accept=0.9, random_seed=RANDOM_SEED, progressbar=False,
-                   compute_convergence_checks=False)
+    dt = pm.sample(
+        draws=draws,
+        tune=tune,
+        chains=4,
+        cores=1,
+        init="adapt_diag",
+        initvals=initvals,
+        target_accept=0.9,
+        random_seed=RANDOM_SEED,
+        progressbar=False,
+        compute_convergence_checks=False,
+    )
 summary = az.summary(dt, ci_prob=0.9, ci_kind="eti")
 summary[["mean", "sd", "ess_bulk", "r_hat"]]
 
@@ -431,15 +484,18 @@ canon = np.array([[canonical(n) for n in chain] for chain in nets])
 invariant = pd.DataFrame(
     {
         "r_hat": [float(az.rhat(loglik))] + [float(az.rhat(prob_probe[:, :, j])) for j in range(3)],
-        "ess_bulk": [float(az.ess(loglik))] + [float(az.ess(prob_probe[:, :, j])) for j in range(3)],
+        "ess_bulk": [float(az.ess(loglik))]
+        + [float(az.ess(prob_probe[:, :, j])) for j in range(3)],
     },
     index=["log-likelihood"] + [f"q(y=1 | x=({x[0]:g}, {x[1]:g}))" for x in x_probe],
 )
 rhat_raw = summary["r_hat"].drop("output_bias_free[1]")
 rhat_canon = np.array([float(az.rhat(canon[:, :, j])) for j in range(canon.shape[2])])
 n_divergent = int(dt.sample_stats.to_dataset()["diverging"].values.sum())
-print(f"raw parameters: r_hat from {rhat_raw.min():.2f} to {rhat_raw.max():.2f}; "
-      f"canonicalised: largest r_hat {rhat_canon.max():.3f}; divergences: {n_divergent}")
+print(
+    f"raw parameters: r_hat from {rhat_raw.min():.2f} to {rhat_raw.max():.2f}; "
+    f"canonicalised: largest r_hat {rhat_canon.max():.3f}; divergences: {n_divergent}"
+)
 invariant.round(3)
 
 # %% [markdown]
@@ -474,8 +530,9 @@ def separation(i, j):
 ix, iy = max(((i, j) for i in range(len(names)) for j in range(i)), key=lambda ij: separation(*ij))
 fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
 for c in range(n_chain):
-    axes[0].scatter(posterior[c, :, ix], posterior[c, :, iy], s=4, alpha=0.4, color=f"C{c}",
-                    label=f"chain {c}")
+    axes[0].scatter(
+        posterior[c, :, ix], posterior[c, :, iy], s=4, alpha=0.4, color=f"C{c}", label=f"chain {c}"
+    )
     axes[1].scatter(canon[c, :, ix], canon[c, :, iy], s=4, alpha=0.4, color=f"C{c}")
 axes[0].set_title("raw draws: one symmetric copy per chain", fontsize=11)
 axes[1].set_title("canonicalised draws: the same mode in every chain", fontsize=11)

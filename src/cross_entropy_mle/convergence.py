@@ -7,11 +7,14 @@ entropy, the Brier score). The policy:
 * ``grad_norm`` is always the largest absolute entry of the gradient of the *mean* objective
   (the minimised function divided by the number of observations) at the estimate, over the
   free parameters the fit returns;
-* a fit is ``converged`` when ``grad_norm`` is at most the fitter's tolerance, or when it has
-  reached the *precision floor*: the objective :math:`f` is resolved only to about
-  :math:`\epsilon |f|` (:math:`\epsilon \approx 2.2 \times 10^{-16}`), so once no step lowers
-  it by more than :math:`16 \epsilon |f|` and the gradient no longer falls, no optimiser can do
-  better (as in scikit-learn's Newton solver). ``status`` says which;
+* a fit is ``converged`` when the fitter's stopping rule is met (each fitter's docstring
+  states it: the softmax-regression fitters test the gradient over *standardised* parameters,
+  so that the rule does not depend on the units of X, while ``grad_norm`` reports it in the
+  returned parametrisation), or when it has reached the *precision floor*: the objective
+  :math:`f` is resolved only to about :math:`\epsilon |f|`
+  (:math:`\epsilon \approx 2.2 \times 10^{-16}`), so once no step lowers it by more than
+  :math:`16 \epsilon |f|` and the gradient no longer falls, no optimiser can do better (as in
+  scikit-learn's Newton solver). ``status`` says which;
 * otherwise the fitter warns :class:`ConvergenceWarning` and returns ``converged=False``. No
   fitter reports a success it did not check.
 """

@@ -200,13 +200,15 @@ def _message(direction, X, y, K, complete):
     pair_text = ", ".join(f"{a} vs {b}" for a, b in pairs)
     if complete:
         what = (
-            "complete separation: along the direction shown every observation's margin is "
-            "positive, so the NLL tends to 0 and no finite parameter attains it"
+            "complete separation: along the direction in this error's .direction every "
+            "observation's margin is positive, so the NLL tends to 0 and no finite parameter "
+            "attains it"
         )
     else:
         what = (
-            "quasi-complete separation: along the direction shown some observations' margins are "
-            "positive and none is negative, so the parameters grow without bound while the NLL "
-            "tends to a positive limit that no finite parameter attains"
+            "quasi-complete separation: along the direction in this error's .direction some "
+            "observations' margins are positive and none is negative, so the parameters grow "
+            "without bound while the NLL tends to a positive limit that no finite parameter "
+            "attains"
         )
     return f"{what}; {detail}separated class pairs (observed class vs other): {pair_text}"
