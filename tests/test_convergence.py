@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import cross_entropy_mle as ce
-from cross_entropy_mle.convergence import STATUSES, fit_result, minimize, precision_floor_reached
+from cross_entropy_mle.convergence import STATUSES, fit_result, precision_floor_reached
+from cross_entropy_mle.optimise import minimize
 
 
 def quadratic(center, scale=1.0):
@@ -68,3 +69,10 @@ def test_precision_floor_reached():
     assert not precision_floor_reached(fun, far, *fun(far))
     near = np.array([0.5 + 1e-9])  # the decrease available, ~5e-19, is below 16 eps |f|
     assert precision_floor_reached(fun, near, *fun(near))
+
+
+def test_precision_floor_is_not_claimed_for_an_overflowing_gradient():
+    def fun(t):
+        return 1.0, np.full_like(t, 1e200)
+
+    assert not precision_floor_reached(fun, np.zeros(3), *fun(np.zeros(3)))

@@ -1,5 +1,7 @@
 """fit_cross_entropy: the MLE of softmax regression, certified or refused."""
 
+import warnings
+
 import numpy as np
 import pytest
 import statsmodels.api as sm
@@ -429,11 +431,10 @@ def test_fit_l2_bad_input(kwargs, exc, match):
 
 def test_minimise_score_on_the_linear_model_is_the_mle():
     X, y = simulated(33, n=400, d=2, k=3)
-    theta, nll, value, n_iter, status, grad_norm = ce.minimise_score(
-        ce.linear_logit_fn(X, 3), np.zeros(6), y, gtol=1e-10
-    )
+    fit = ce.minimise_score(ce.linear_logit_fn(X, 3), np.zeros(6), y, gtol=1e-10)
+    theta, nll = fit.model, fit.nll
     mle = ce.fit_cross_entropy(X, y)
-    assert status in ("gradient", "floor") and value == nll
+    assert fit.converged and fit.objective == nll
     np.testing.assert_allclose(theta, ce.pack_params(mle.weights, mle.bias), atol=1e-6)
     assert nll == pytest.approx(mle.nll, rel=1e-12)
 
@@ -441,9 +442,9 @@ def test_minimise_score_on_the_linear_model_is_the_mle():
 def test_minimise_score_with_a_prior_is_stationary():
     # At the MAP, the NLL's gradient equals -theta / sigma^2.
     X, y = simulated(34, n=300, d=2, k=3)
-    theta, *_ = ce.minimise_score(
+    theta = ce.minimise_score(
         ce.linear_logit_fn(X, 3), np.zeros(6), y, prior_sd=0.5, gtol=1e-10
-    )
+    ).model
     grad = ce.SoftmaxRegressionLoss(X, y).loss_gradient(theta)[1]
     np.testing.assert_allclose(grad, -theta / 0.25, atol=1e-10 * len(y))
 
@@ -490,3 +491,25 @@ def test_fit_linear_probability_rejects_collinear_columns():
     X, y = simulated(38, n=50, d=1, k=2)
     with pytest.raises(ValueError, match="rank"):
         ce.fit_linear_probability(np.column_stack([X, 2 * X]), y)
+
+
+def test_minimise_score_warns_when_it_stops_early():
+    X, y = simulated(39, n=200, d=2, k=3)
+    with pytest.warns(ce.ConvergenceWarning, match="minimise_score stopped after"):
+        fit = ce.minimise_score(ce.linear_logit_fn(X, 3), np.zeros(6), y, max_iter=1)
+    assert not fit.converged and fit.status == "max_iter"
+
+
+def test_minimise_score_survives_overflowing_trial_steps():
+    # Features of magnitude 1e160: a first BFGS trial step overflows the logits.
+    X, y = simulated(40, n=200, d=1, k=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ce.ConvergenceWarning)  # it may stop early: allowed
+        fit = ce.minimise_score(ce.linear_logit_fn(X * 1e160, 2), np.zeros(2), y, max_iter=50)
+    assert np.all(np.isfinite(fit.model)) and np.isfinite(fit.nll)
+    # never a success it did not check: converged only if it really improved on the start
+    assert (
+        not fit.converged
+        or fit.nll
+        < ce.minimise_score(ce.linear_logit_fn(X * 1e160, 2), np.zeros(2), y, max_iter=1).objective
+    )

@@ -10,6 +10,7 @@ The modules, from the bottom up (each imports only those above it):
 ``convergence``  the result of every fitter and the one convergence policy
 ``newton``       the inexact Newton solver and the MLE certificate
 ``separation``   when no MLE exists (empty classes, rank, separation)
+``optimise``     the generic optimiser over any differentiable logit function
 ``fit``          the public fitters: MLE, L2 MAP, Brier, linear probability
 ``inference``    Hessian, standard errors, Wald intervals, posteriors, optimiser paths
 ``likelihood``   the likelihood on a grid of θ and its integral
@@ -32,14 +33,7 @@ from .calibration import (
     reliability_curve,
 )
 from .convergence import ConvergenceWarning, FitResult
-from .fit import (
-    fit_brier,
-    fit_cross_entropy,
-    fit_l2,
-    fit_linear_probability,
-    linear_logit_fn,
-    minimise_score,
-)
+from .fit import fit_brier, fit_cross_entropy, fit_l2, fit_linear_probability
 from .inference import (
     PosteriorSample,
     gradient_descent_path,
@@ -76,8 +70,9 @@ from .network import (
     unpack_network,
 )
 from .objective import SoftmaxRegressionLoss
+from .optimise import linear_logit_fn, minimise_score
 from .separation import SeparationError, separation_direction
-from .simulate import SimulatedData, sample_features, simulate
+from .simulate import SimulatedData, sample_features, sample_labels, simulate
 from .symmetry import canonical_network, flip_hidden, permute_hidden, symmetric_networks
 
 __version__ = "0.2.0"
@@ -143,6 +138,7 @@ __all__ = [
     "random_network",
     "reliability_curve",
     "sample_features",
+    "sample_labels",
     "score_logits",
     "separation_direction",
     "simulate",

@@ -171,9 +171,12 @@ def population_cross_entropy(
         raise ValueError(f"n_nodes ** n_features = {n_nodes}**{d} exceeds 10**6 quadrature points")
     t, w = hermegauss(n_nodes)  # weight exp(-t^2 / 2)
     w = w / np.sqrt(2 * np.pi)
-    nodes = np.stack(np.meshgrid(*([t] * d), indexing="ij"), axis=-1).reshape(-1, d)
-    weights_q = np.prod(
-        np.stack(np.meshgrid(*([w] * d), indexing="ij"), axis=-1).reshape(-1, d), axis=1
+    grids = np.meshgrid(*([t] * d), indexing="ij")
+    nodes = np.stack(grids, axis=-1).reshape(-1, d) if d else np.zeros((1, 0))
+    weights_q = (
+        np.prod(np.stack(np.meshgrid(*([w] * d), indexing="ij"), axis=-1).reshape(-1, d), axis=1)
+        if d
+        else np.ones(1)
     )
     p = softmax(linear_predictor(nodes, Ws, true_bias))
     log_q = log_softmax(linear_predictor(nodes, W, bias))

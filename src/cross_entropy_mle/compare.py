@@ -8,7 +8,7 @@ statsmodels and PyMC are imported on first use.
 
 import numpy as np
 
-from .convergence import FitResult
+from .convergence import FitResult, fit_result
 from .fit import fit_cross_entropy
 from .model import SoftmaxRegression, pack_params
 from .objective import SoftmaxRegressionLoss
@@ -126,18 +126,16 @@ def _check_identifiable(X, labels, K):
 
 
 def _result(X, y, weights, bias, n_iter, converged, method):
-    """A reference's estimate as a FitResult; its own convergence flag is reported as it is."""
+    """A reference's estimate as a FitResult, under the one policy.
+
+    The reference's own convergence criterion decides ``status`` (scikit-learn: it stopped
+    before ``max_iter``; statsmodels: its ``converged`` flag); ``nll`` and ``grad_norm`` are
+    recomputed by the library's objective, so the table shows how far each one really is.
+    """
     obj = SoftmaxRegressionLoss(X, y, bias.size)
     nll, grad = obj.loss_gradient(pack_params(weights, bias))
     grad_norm = np.max(np.abs(grad), initial=0.0) / y.size
     status = "gradient" if converged else "max_iter"
-    return FitResult(
-        SoftmaxRegression(weights, bias),
-        nll,
-        nll,
-        n_iter,
-        bool(converged),
-        float(grad_norm),
-        method,
-        status,
+    return fit_result(
+        SoftmaxRegression(weights, bias), nll, nll, n_iter, status, grad_norm, method, stacklevel=4
     )

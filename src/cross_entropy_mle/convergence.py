@@ -13,8 +13,9 @@ entropy, the Brier score). The policy:
   returned parametrisation), or when it has reached the *precision floor*: the objective
   :math:`f` is resolved only to about :math:`\epsilon |f|`
   (:math:`\epsilon \approx 2.2 \times 10^{-16}`), so once no step lowers it by more than
-  :math:`16 \epsilon |f|` and the gradient no longer falls, no optimiser can do better (as in
-  scikit-learn's Newton solver). ``status`` says which;
+  :math:`16 \epsilon |f|` (:func:`precision_floor_reached`), no optimiser can do better (as in
+  scikit-learn's Newton solver, which also accepts steps within that band while the gradient
+  still falls). ``status`` says which;
 * otherwise the fitter warns :class:`ConvergenceWarning` and returns ``converged=False``. No
   fitter reports a success it did not check.
 """
@@ -23,14 +24,12 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize
 
 __all__ = [
     "FLOOR_FACTOR",
     "ConvergenceWarning",
     "FitResult",
     "fit_result",
-    "minimize",
     "precision_floor_reached",
 ]
 
@@ -81,7 +80,13 @@ class FitResult:
     converged: bool
     grad_norm: float
     method: str
-    status: str = "gradient"
+    status: str
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+        if self.converged != (self.status in ("gradient", "floor")):
+            raise ValueError(f"converged={self.converged} contradicts status {self.status!r}")
 
     @property
     def weights(self) -> np.ndarray:
@@ -135,9 +140,12 @@ def precision_floor_reached(fun, theta: np.ndarray, value: float, grad: np.ndarr
     :math:`|f|`) down to where it predicts less than rounding. ``fun(theta)`` returns
     ``(value, grad)``.
     """
-    g2 = float(grad @ grad)
+    with np.errstate(over="ignore"):
+        g2 = float(grad @ grad)
     if g2 == 0.0:
         return True
+    if not (np.isfinite(g2) and np.isfinite(value)):
+        return False  # a gradient this large says nothing about rounding
     floor = FLOOR_FACTOR * np.finfo(float).eps * max(abs(value), np.finfo(float).tiny)
     t = max(abs(value), 1.0) / g2
     for _ in range(60):
@@ -148,39 +156,3 @@ def precision_floor_reached(fun, theta: np.ndarray, value: float, grad: np.ndarr
         if t * g2 < 0.01 * floor:
             break
     return True
-
-
-def minimize(fun, theta0: np.ndarray, n_samples: int, gtol: float, max_iter: int, method="BFGS"):
-    """Minimise ``fun`` (``theta -> (value, grad)`` of a summed objective) under the policy.
-
-    ``scipy.optimize.minimize`` runs on the summed objective (so that from the same start it
-    follows the path of :func:`pymc.find_MAP`), with its gradient tolerance set on the summed
-    gradient; convergence is then judged on the mean gradient, ``max|grad| / n_samples <=
-    gtol``, or on the precision floor (:func:`precision_floor_reached`) when scipy reports
-    precision loss.
-
-    Returns
-    -------
-    theta, value, grad, n_iter, status
-        ``status`` is one of ``"gradient"``, ``"floor"``, ``"max_iter"``, ``"line search"``.
-    """
-    res = optimize.minimize(
-        fun,
-        theta0,
-        jac=True,
-        method=method,
-        options={"gtol": 0.1 * gtol * n_samples, "maxiter": max_iter},
-    )
-    theta = res.x
-    value, grad = fun(theta)
-    if not (np.isfinite(value) and np.all(np.isfinite(grad))):
-        return theta, value, grad, int(res.nit), "line search"
-    if np.max(np.abs(grad), initial=0.0) / n_samples <= gtol:
-        status = "gradient"
-    elif res.status == 1:
-        status = "max_iter"
-    elif precision_floor_reached(fun, theta, value, grad):
-        status = "floor"
-    else:
-        status = "line search"
-    return theta, value, grad, int(res.nit), status

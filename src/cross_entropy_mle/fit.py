@@ -5,25 +5,28 @@ r"""The public fitters of softmax regression: the MLE, the L2-penalised MAP, and
 * :func:`fit_l2`: the summed cross entropy plus an L2 term, the MAP under normal priors.
 * :func:`fit_brier`: the summed Brier score; :func:`fit_linear_probability`: least squares on
   one-hot labels.
-* :func:`minimise_score`: the generic optimiser over any differentiable logit function, used by
-  :func:`fit_brier` and :func:`~cross_entropy_mle.network.fit_network`.
 
-All return a :class:`~cross_entropy_mle.convergence.FitResult` under the one convergence
-policy of :mod:`~cross_entropy_mle.convergence`. The softmax-regression fitters work on
+The first three return a :class:`~cross_entropy_mle.convergence.FitResult` under the one
+convergence policy of :mod:`~cross_entropy_mle.convergence` (the linear probability model is a
+regression and returns its coefficients). :func:`fit_brier` uses the generic optimiser of
+:mod:`~cross_entropy_mle.optimise`. The softmax-regression fitters work on
 standardised features and map the estimate back, so they are equivariant under rescaling a
 column of X (its weights scale inversely, the NLL is unchanged) and their tolerances are in
 units that do not depend on X's.
 """
 
+import dataclasses
+
 import numpy as np
 from numpy.typing import ArrayLike
 from threadpoolctl import threadpool_limits
 
-from .convergence import FitResult, fit_result, minimize
+from .convergence import FitResult, fit_result
 from .losses import one_hot, score_logits
 from .model import SoftmaxRegression, pack_params, unpack_params
 from .newton import certify_minimiser, newton
 from .objective import SoftmaxRegressionLoss
+from .optimise import linear_logit_fn, minimise_score
 from .separation import SeparationError, check_identifiable, separation_error
 from .standardise import fit_standardisation, standardise
 from .validate import check_finite_array, check_int, check_labels, check_positive, check_X_y
@@ -33,13 +36,9 @@ __all__ = [
     "fit_cross_entropy",
     "fit_l2",
     "fit_linear_probability",
-    "linear_logit_fn",
-    "minimise_score",
 ]
 
 PARAMETRISATIONS = ("pivot", "symmetric")
-OPTIMIZERS = ("BFGS", "L-BFGS-B", "CG")
-RULES = ("log", "brier")
 
 
 def _single_threaded_blas():
@@ -83,8 +82,8 @@ def fit_cross_entropy(
     The columns of X are centred and scaled first. Newton's method (:mod:`.newton`) starts from
     the intercept-only MLE with an exact, closed-form first step; later steps are solved by
     preconditioned conjugate gradients with exact Hessian-vector products, in cache-sized
-    blocks of observations. It stops when the gradient of the mean NLL over the standardised
-    parameters has Euclidean norm at most ``tol``, or at the precision floor (the NLL resolved
+    blocks of observations. It stops when the largest entry of the gradient of the mean NLL over
+    the standardised parameters is at most ``tol``, or at the precision floor (the NLL resolved
     to about :math:`16 \epsilon |f|`, :math:`\epsilon \approx 2.2 \times 10^{-16}`).
 
     The estimate is then *certified*: the Newton step there must be provably small,
@@ -101,7 +100,8 @@ def fit_cross_entropy(
     n_classes : int, optional
         K; defaults to ``max(y) + 1``.
     tol : float
-        Gradient tolerance on the mean NLL over the standardised parameters.
+        Tolerance on the largest gradient entry of the mean NLL over the standardised
+        parameters.
     max_iter : int
         Maximum Newton iterations.
 
@@ -128,13 +128,15 @@ def fit_cross_entropy(
         check_identifiable(obj.Xt, labels, K, obj.gram)
         theta0, loss0, grad0, inverse_hessian = obj.intercept_only_start()
         res = newton(obj, theta0, tol, max_iter, start=(loss0, grad0, inverse_hessian))
-        certified = res.status != "max_iter" and certify_minimiser(obj, res.theta, res.grad)
+        certified = res.status in ("gradient", "floor") and certify_minimiser(
+            obj, res.theta, res.grad
+        )
     status = res.status
     if not certified:
         error = separation_error(X, labels, K)
         if error is not None:
             raise error
-        status = "max_iter" if res.status == "max_iter" else "not certified"
+        status = res.status if res.status in ("max_iter", "line search") else "not certified"
     return _linear_result(obj, st, res, K, "cross-entropy", status)
 
 
@@ -142,8 +144,8 @@ def fit_l2(
     X: ArrayLike,
     y: ArrayLike,
     sigma: float,
-    n_classes: int | None = None,
     *,
+    n_classes: int | None = None,
     bias_sigma: float = np.inf,
     parametrisation: str = "pivot",
     tol: float = 1e-10,
@@ -161,9 +163,10 @@ def fit_l2(
     ``1..K-1`` in the ``"pivot"`` parametrisation (row 0 fixed at zero) and over all ``K`` rows
     in the ``"symmetric"`` one, whose free common shift is minimised out (scikit-learn's
     multinomial ``LogisticRegression(C=sigma**2)``, with its unpenalised intercepts, is the
-    symmetric case with ``bias_sigma=inf``). For K > 2 the two are different priors and give
-    different estimates; for K = 2 the symmetric penalty is the pivot one with
-    :math:`\sigma^2` doubled. The minimiser exists for any data when every class has
+    symmetric case with ``bias_sigma=inf`` for K > 2). For K > 2 the two are different priors
+    and give different estimates. For K = 2 scikit-learn fits a single row, the pivot
+    parametrisation (``LogisticRegression(C=sigma**2)`` is ``"pivot"``), and the symmetric
+    penalty is the pivot one with :math:`\sigma^2` doubled. The minimiser exists for any data when every class has
     observations or the biases are penalised.
 
     Parameters
@@ -224,136 +227,13 @@ def fit_l2(
     return _linear_result(obj, st, res, K, f"l2-{parametrisation}", res.status)
 
 
-def minimise_score(
-    logit_fn,
-    theta0: ArrayLike,
+def fit_brier(
+    X: ArrayLike,
     y: ArrayLike,
     n_classes: int | None = None,
     *,
-    rule: str = "log",
-    prior_sd: float | None = None,
-    gtol: float = 1e-6,
+    gtol: float = 1e-9,
     max_iter: int = 2000,
-    method: str = "BFGS",
-):
-    r"""Minimise a summed score over the parameters of any differentiable logit function.
-
-    .. math:: \hat\theta = \arg\min_\theta \; \sum_{i=1}^N
-              S\big(\operatorname{softmax}(z_i(\theta)),
-              y_i\big) + \frac{\|\theta\|^2}{2 \sigma^2}
-
-    With ``rule="log"`` and no prior this is the MLE of
-    :math:`y_i \sim \operatorname{Cat}(\operatorname{softmax}(z_i(\theta)))`; with ``prior_sd``
-    :math:`= \sigma` the MAP under independent :math:`\mathcal{N}(0, \sigma^2)` priors. The
-    gradient is the chain rule through ``logit_fn``'s vector-Jacobian product; the optimiser is
-    :func:`~cross_entropy_mle.convergence.minimize` (its tolerance on the mean, its precision
-    floor). Only a local minimum is found: for non-convex models the result depends on
-    ``theta0``.
-
-    Parameters
-    ----------
-    logit_fn : callable
-        ``logit_fn(theta) -> (Z, vjp)``: the logits, shape (n_samples, n_classes), and
-        ``vjp(G)`` returning :math:`\sum_{ik} G_{ik}\, \partial Z_{ik} / \partial \theta`.
-    theta0 : array_like of shape (n_params,)
-    y : array_like of int, shape (n_samples,)
-    n_classes : int, optional
-        K; defaults to the number of columns of ``Z``.
-    rule : {"log", "brier"}
-    prior_sd : float, optional
-    gtol : float
-        Tolerance on the largest absolute gradient entry of the mean objective.
-    max_iter : int
-    method : {"BFGS", "L-BFGS-B", "CG"}
-
-    Returns
-    -------
-    theta, nll, objective, n_iter, status, grad_norm
-        ``status`` as in :class:`~cross_entropy_mle.FitResult`; the caller applies the policy.
-    """
-    if not callable(logit_fn):
-        raise TypeError(f"logit_fn must be callable, got {type(logit_fn).__name__}")
-    theta0 = check_finite_array(theta0, "theta0", ndim=1)
-    if rule not in RULES:
-        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
-    if method not in OPTIMIZERS:
-        raise ValueError(f"method must be one of {OPTIMIZERS}, got {method!r}")
-    precision = 0.0 if prior_sd is None else check_positive(prior_sd, "prior_sd") ** -2
-    gtol = check_positive(gtol, "gtol")
-    max_iter = check_int(max_iter, "max_iter", 1)
-    Z0 = _call(logit_fn, theta0)[0]
-    labels, K = check_labels(y, Z0.shape[1] if n_classes is None else n_classes)
-    if Z0.shape != (labels.size, K):
-        raise ValueError(
-            f"logit_fn must return logits of shape (n_samples, n_classes) = "
-            f"({labels.size}, {K}), got {Z0.shape}"
-        )
-
-    def objective(theta):
-        Z, vjp = _call(logit_fn, theta, Z0.shape)
-        value, G = score_logits(labels, Z, rule)
-        grad = np.asarray(vjp(G), dtype=float)
-        if grad.shape != theta0.shape:
-            raise ValueError(
-                f"the vjp of logit_fn returned shape {grad.shape}; expected {theta0.shape}"
-            )
-        return value + 0.5 * precision * theta @ theta, grad + precision * theta
-
-    value0, grad0 = objective(theta0)
-    if not (np.isfinite(value0) and np.all(np.isfinite(grad0))):
-        raise ValueError("the objective or its gradient is not finite at theta0")
-    theta, value, grad, n_iter, status = minimize(
-        objective, theta0, labels.size, gtol, max_iter, method
-    )
-    nll = score_logits(labels, _call(logit_fn, theta, Z0.shape)[0], "log")[0]
-    grad_norm = float(np.max(np.abs(grad), initial=0.0)) / labels.size
-    return theta, nll, value, n_iter, status, grad_norm
-
-
-def _call(logit_fn, theta, shape=None):
-    out = logit_fn(theta)
-    if not (isinstance(out, tuple) and len(out) == 2 and callable(out[1])):
-        raise ValueError("logit_fn(theta) must return a pair (logits, vjp) with vjp callable")
-    Z = np.asarray(out[0], dtype=np.float64)
-    if Z.ndim != 2 or (shape is not None and Z.shape != shape):
-        want = "two dimensions" if shape is None else f"shape {shape}"
-        raise ValueError(f"logit_fn returned logits of shape {Z.shape}; expected {want}")
-    return Z, out[1]
-
-
-def linear_logit_fn(X: ArrayLike, n_classes: int):
-    r"""The logit function of softmax regression (pivot), for :func:`minimise_score`.
-
-    .. math:: z_i(\theta) = W x_i + b, \qquad W_0 = 0,\; b_0 = 0
-
-    with :math:`\theta` packed as in :func:`~cross_entropy_mle.pack_params`.
-
-    Returns
-    -------
-    callable
-        ``theta -> (Z, vjp)`` with ``Z`` of shape (n_samples, n_classes).
-    """
-    X = check_finite_array(X, "X", ndim=2)
-    design = np.column_stack([np.ones(X.shape[0]), X])
-    K = check_int(n_classes, "n_classes", 2)
-    p = design.shape[1]
-
-    def logit_fn(theta):
-        theta = np.asarray(theta)
-        if theta.shape != ((K - 1) * p,):
-            raise ValueError(
-                f"theta must have shape ((n_classes - 1) * (n_features + 1),) = "
-                f"({(K - 1) * p},), got {theta.shape}"
-            )
-        full = np.zeros((K, p))
-        full[1:] = theta.reshape(K - 1, p)
-        return design @ full.T, lambda G: (G.T @ design)[1:].ravel()
-
-    return logit_fn
-
-
-def fit_brier(
-    X: ArrayLike, y: ArrayLike, n_classes: int | None = None, *, gtol: float = 1e-9
 ) -> FitResult:
     r"""Fit softmax regression by minimising the summed Brier score.
 
@@ -362,7 +242,18 @@ def fit_brier(
 
     The Brier score is strictly proper, so under a correctly specified model this estimator is
     consistent for the same parameters as the MLE, and less efficient. BFGS
-    (:func:`minimise_score`) runs on standardised features from the cross-entropy MLE.
+    (:func:`~cross_entropy_mle.optimise.minimise_score`) runs on standardised features from
+    the cross-entropy MLE.
+
+    Parameters
+    ----------
+    X : array_like of shape (n_samples, n_features)
+    y : array_like of int, shape (n_samples,)
+    n_classes : int, optional
+    gtol : float
+        Tolerance on the largest gradient entry of the mean Brier score over the standardised
+        parameters.
+    max_iter : int
 
     Returns
     -------
@@ -377,20 +268,28 @@ def fit_brier(
     X, labels, K = check_X_y(X, y, n_classes)
     U, st = standardise(X)
     start = fit_cross_entropy(U, labels, K)
-    theta, nll, value, n_iter, status, _ = minimise_score(
+
+    def to_model(theta):
+        return SoftmaxRegression(*unpack_params(st.params_to_original(theta, K - 1), K, d))
+
+    d = X.shape[1]
+    fit = minimise_score(
         linear_logit_fn(U, K),
         pack_params(start.weights, start.bias),
         labels,
         K,
         rule="brier",
         gtol=gtol,
+        max_iter=max_iter,
+        to_model=to_model,
+        name="brier",
     )
-    weights, bias = unpack_params(st.params_to_original(theta, K - 1), K, X.shape[1])
+    # grad_norm in the returned parametrisation, as for the other fitters
+    theta = st.params_to_standardised(pack_params(fit.weights, fit.bias), K - 1)
     Z, vjp = linear_logit_fn(U, K)(theta)
     grad = st.gradient_to_original(vjp(score_logits(labels, Z, "brier")[1]), K - 1)
-    grad_norm = np.max(np.abs(grad), initial=0.0) / labels.size
-    return fit_result(
-        SoftmaxRegression(weights, bias), nll, value, n_iter, status, grad_norm, "brier"
+    return dataclasses.replace(
+        fit, grad_norm=float(np.max(np.abs(grad), initial=0.0)) / labels.size
     )
 
 

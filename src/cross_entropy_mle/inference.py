@@ -137,9 +137,10 @@ def gradient_descent_path(
 
     :math:`L` bounds the largest eigenvalue of the Hessian (the per-sample class covariance
     :math:`\operatorname{diag}(q) - q q^\top` has eigenvalues at most 1/2), so with the default
-    step every iterate lowers the NLL. When the MLE exists the iterates converge to it; on
-    separated data the NLL falls towards its infimum 0 while :math:`\lVert\theta_t\rVert`
-    grows without bound (like :math:`\log t`).
+    step every iterate lowers the NLL. When the MLE exists the iterates converge to it. Under
+    complete separation the NLL falls towards its infimum 0 while :math:`\lVert\theta_t\rVert`
+    grows without bound, like :math:`\log t` (Soudry et al. 2018); under quasi-complete
+    separation it falls towards a positive limit while the parameters still diverge.
 
     Parameters
     ----------
@@ -164,7 +165,7 @@ def gradient_descent_path(
     n_steps = check_int(n_steps, "n_steps", 1)
     n_par = obj.n_params
     if step_size is None:
-        step_size = 2.0 / np.linalg.eigvalsh(obj.Xt @ obj.Xt.T)[-1]
+        step_size = 2.0 / np.linalg.eigvalsh(obj.gram)[-1]
     else:
         step_size = check_positive(step_size, "step_size", allow_inf=False)
     theta = (
@@ -236,8 +237,17 @@ class PosteriorSample:
 
 
 def importance_posterior(
-    X, y, n_draws, rng, n_classes=None, *, df=4.0, scale=1.2, n_adapt=4, target_ess=0.5
-):
+    X: ArrayLike,
+    y: ArrayLike,
+    n_draws: int,
+    rng: np.random.Generator,
+    *,
+    n_classes: int | None = None,
+    df: float = 4.0,
+    scale: float = 1.2,
+    n_adapt: int = 4,
+    target_ess: float = 0.5,
+) -> "PosteriorSample":
     r"""The flat-prior posterior over the free parameters, by importance sampling.
 
     Under a flat prior the posterior is the normalised likelihood,

@@ -7,6 +7,7 @@ themselves underflow for all but tiny data sets.
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .model import to_pivot
 from .objective import SoftmaxRegressionLoss
@@ -15,7 +16,9 @@ from .validate import check_finite_array, check_int
 __all__ = ["log_integral", "log_likelihood_grid"]
 
 
-def log_likelihood_grid(X, y, weights, bias, chunk_size=64):
+def log_likelihood_grid(
+    X: ArrayLike, y: ArrayLike, weights: ArrayLike, bias: ArrayLike, chunk_size: int | None = None
+) -> np.ndarray:
     r"""Log-likelihood of a data set at many parameter values at once.
 
     .. math:: \log \mathcal{L}(\theta_m)
@@ -29,8 +32,9 @@ def log_likelihood_grid(X, y, weights, bias, chunk_size=64):
         W at each of the ``n_points`` parameter values.
     bias : array_like of shape (n_points, n_classes)
         b at each parameter value.
-    chunk_size : int
-        Parameter values evaluated per batch (memory ``chunk_size * N * K`` floats).
+    chunk_size : int, optional
+        Parameter values evaluated per batch; by default as many as keep each temporary
+        (chunk_size, K, N) array under about 64 MB.
 
     Returns
     -------
@@ -44,14 +48,15 @@ def log_likelihood_grid(X, y, weights, bias, chunk_size=64):
             f"weights must have shape (n_points, n_classes, n_features) = "
             f"({b.shape[0]}, {b.shape[1]}, {X.shape[1]}), got {W.shape}"
         )
-    chunk_size = check_int(chunk_size, "chunk_size", 1)
+    if chunk_size is not None:
+        chunk_size = check_int(chunk_size, "chunk_size", 1)
     obj = SoftmaxRegressionLoss(X, y, b.shape[1])
     W, b = to_pivot(W, b)
     thetas = np.concatenate([b[:, 1:, None], W[:, 1:, :]], axis=2).reshape(b.shape[0], -1)
     return -obj.nll_many(thetas, chunk=chunk_size)
 
 
-def log_integral(log_values, *axes):
+def log_integral(log_values: ArrayLike, *axes: ArrayLike) -> float:
     r"""Logarithm of the integral of :math:`e^{f}` over a rectangular grid (trapezoid rule).
 
     .. math:: \log \int e^{f(\theta)}\, d\theta

@@ -58,9 +58,11 @@ def log_softmax(logits: ArrayLike, axis: int = -1) -> np.ndarray:
     -------
     ndarray of the shape of ``logits``
     """
-    z = check_finite_array(logits, "logits")
+    z = check_finite_array(logits, "logits", allow_empty=True)
     if z.ndim == 0:
         raise ValueError("logits must have an axis over classes, got a scalar")
+    if z.shape[axis] == 0:
+        raise ValueError(f"logits have no classes along axis {axis} (shape {z.shape})")
     return _log_softmax(z, axis=axis)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .losses import softmax
-from .validate import check_finite_array
+from .validate import check_finite_array, check_int
 
 __all__ = ["SoftmaxRegression", "linear_predictor", "pack_params", "to_pivot", "unpack_params"]
 
@@ -81,6 +81,8 @@ def unpack_params(
     theta: ArrayLike, n_classes: int, n_features: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Inverse of :func:`pack_params`: ``(weights, bias)`` with class 0 fixed at zero."""
+    n_classes = check_int(n_classes, "n_classes", 2)
+    n_features = check_int(n_features, "n_features", 0)
     theta = check_finite_array(theta, "theta", ndim=1, allow_empty=True)
     if theta.size != (n_classes - 1) * (n_features + 1):
         raise ValueError(

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .convergence import FitResult, fit_result
-from .fit import minimise_score
+from .convergence import FitResult
+from .optimise import minimise_score
 from .losses import score_logits, softmax
-from .simulate import SimulatedData, sample_features
+from .simulate import SimulatedData, sample_features, sample_labels
 from .validate import check_finite_array, check_int, check_positive, check_rng, check_X_y
 
 __all__ = [
@@ -226,7 +226,7 @@ def network_nll_grad(X, y, net):
 
 
 def network_logit_fn(X, n_hidden, n_classes):
-    """The network's logit function on packed parameters, for :func:`~.fit.minimise_score`.
+    """The network's logit function on packed parameters, for :func:`~.optimise.minimise_score`.
 
     Parameters
     ----------
@@ -296,7 +296,7 @@ def fit_network(
     check_network(init, "init")
     X = _check_X(X, init)
     X, labels, K = check_X_y(X, y, init.n_classes)
-    theta, nll, value, n_iter, status, grad_norm = minimise_score(
+    return minimise_score(
         network_logit_fn(X, init.n_hidden, K),
         pack_network(init),
         labels,
@@ -305,9 +305,9 @@ def fit_network(
         prior_sd=prior_sd,
         gtol=gtol,
         max_iter=max_iter,
+        to_model=lambda theta: unpack_network(theta, init.n_features, init.n_hidden, K),
+        name="network",
     )
-    net = unpack_network(theta, init.n_features, init.n_hidden, K)
-    return fit_result(net, nll, value, n_iter, status, grad_norm, "network")
 
 
 def simulate_network(n, net, rng, features="normal", means=None, scale=1.0):
@@ -333,10 +333,7 @@ def simulate_network(n, net, rng, features="normal", means=None, scale=1.0):
     check_network(net)
     X = sample_features(n, net.n_features, rng, features, means, scale)
     p = net.predict_proba(X)
-    cdf = np.cumsum(p, axis=1)
-    cdf[:, -1] = 1.0
-    y = (rng.random((X.shape[0], 1)) > cdf).sum(axis=1).astype(np.int64)
-    return SimulatedData(X, y, p)
+    return SimulatedData(X, sample_labels(p, rng), p)
 
 
 # --------------------------------------------------------------------------------------------

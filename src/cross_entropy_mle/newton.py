@@ -3,17 +3,18 @@ r"""The inexact Newton solver behind the softmax-regression fitters, and the MLE
 Both work on a :class:`~cross_entropy_mle.objective.SoftmaxRegressionLoss`. Each Newton step
 solves :math:`H s = -g` by preconditioned conjugate gradients (exact Hessian-vector products)
 to a relative accuracy that tightens as the gradient shrinks, then backtracks until the Armijo
-condition holds. It stops when :math:`\|g\|_2 / N \le` ``tol``, or at the precision floor of
-:mod:`~cross_entropy_mle.convergence`: a step whose change of the objective is within
-:math:`16 \epsilon |f|` is accepted while the gradient still falls, and when no step can be
-found the floor has been reached.
+condition holds. It stops when :math:`\max_j |g_j| / N \le` ``tol`` (the measure of
+:mod:`~cross_entropy_mle.convergence`), or at its precision floor: a step whose change of the
+objective is within :math:`16 \epsilon |f|` is accepted while the gradient still falls; when
+the line search finds no step, :func:`~cross_entropy_mle.convergence.precision_floor_reached`
+decides whether the floor has been reached (status ``"floor"``) or not (``"line search"``).
 """
 
 from dataclasses import dataclass
 
 import numpy as np
 
-from .convergence import FLOOR_FACTOR
+from .convergence import FLOOR_FACTOR, precision_floor_reached
 
 __all__ = ["NewtonResult", "certify_minimiser", "newton"]
 
@@ -32,7 +33,8 @@ NEWTON_CERTIFICATE = 0.1
 
 @dataclass(frozen=True)
 class NewtonResult:
-    """Where :func:`newton` stopped: ``status`` is ``"gradient"``, ``"floor"`` or ``"max_iter"``."""
+    """Where :func:`newton` stopped: ``status`` is ``"gradient"``, ``"floor"``, ``"max_iter"`` or
+    ``"line search"``."""
 
     theta: np.ndarray
     loss: float
@@ -87,9 +89,9 @@ def newton(obj, theta, tol, max_iter, start=None) -> NewtonResult:
     radius = 2.0 * obj.row_norm.max()
     moved = 0.0 if precond is not None else np.inf
     for it in range(max_iter):
-        g_norm = np.linalg.norm(grad)
-        if g_norm <= tol * n:
+        if np.max(np.abs(grad), initial=0.0) <= tol * n:
             return NewtonResult(theta, loss, grad, it, "gradient")
+        g_norm = np.linalg.norm(grad)
         if precond is None or moved > PRECONDITIONER_REUSE:
             precond = obj.preconditioner(theta)
         forcing = min(0.5, np.sqrt(g_norm / n))
@@ -119,12 +121,13 @@ def newton(obj, theta, tol, max_iter, start=None) -> NewtonResult:
             if loss_new - loss <= floor and np.linalg.norm(grad_new) < g_norm:
                 break
             t *= 0.5
-        else:  # nothing lowers the objective beyond rounding, nor the gradient: the floor
-            obj.loss_gradient(theta)
-            return NewtonResult(theta, loss, grad, it + 1, "floor")
+        else:  # no step found: at the floor, or stuck above it
+            at_floor = precision_floor_reached(obj.loss_gradient, theta, loss, grad)
+            obj.loss_gradient(theta)  # the probabilities of theta again, for the certificate
+            return NewtonResult(theta, loss, grad, it + 1, "floor" if at_floor else "line search")
         moved = radius * t * np.linalg.norm(step)
         theta, loss, grad = trial, loss_new, grad_new
-    status = "gradient" if np.linalg.norm(grad) <= tol * n else "max_iter"
+    status = "gradient" if np.max(np.abs(grad), initial=0.0) <= tol * n else "max_iter"
     return NewtonResult(theta, loss, grad, max_iter, status)
 
 

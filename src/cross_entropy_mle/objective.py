@@ -138,7 +138,7 @@ class SoftmaxRegressionLoss:
 
     @property
     def gram(self) -> np.ndarray:
-        """The Gram matrix of the design, :math:`\tilde X^\top \tilde X`, shape (p, p)."""
+        r"""The Gram matrix of the design, :math:`\tilde X^\top \tilde X`, shape (p, p)."""
         if self._gram is None:
             self._gram = self.Xt @ self.Xt.T
         return self._gram
@@ -153,8 +153,15 @@ class SoftmaxRegressionLoss:
         T = np.reshape(theta, self.shape)
         return 0.5 * float(np.sum((C @ T) * T * lam))
 
+    def _theta(self, theta):
+        theta = np.asarray(theta, dtype=np.float64)
+        if theta.shape != (self.n_params,):
+            raise ValueError(f"theta must have shape ({self.n_params},), got {theta.shape}")
+        return theta
+
     def loss_gradient(self, theta: np.ndarray) -> tuple[float, np.ndarray]:
         """The objective and its gradient, shape ``(n_params,)``, at ``theta``."""
+        theta = self._theta(theta)
         T = np.reshape(theta, self.shape)
         nll, grad = 0.0, np.zeros(self.shape)
         row_max = np.sqrt((T**2).sum(axis=1)).max() if T.size else 0.0
@@ -193,13 +200,14 @@ class SoftmaxRegressionLoss:
         return self.loss(theta) - self.penalty(theta)
 
     def _ensure(self, theta):
+        theta = self._theta(theta)
         if self._key != theta.tobytes():
             self.loss_gradient(theta)
 
     def hessp(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
         """Hessian-vector product :math:`\\nabla^2 f(\\theta)\\, v`."""
         self._ensure(theta)
-        V = np.reshape(v, self.shape)
+        V = np.reshape(self._theta(v), self.shape)
         out = np.zeros(self.shape)
         for b in self.blocks:
             u = V @ b.X
@@ -235,11 +243,17 @@ class SoftmaxRegressionLoss:
         self._ensure(theta)
         return np.concatenate([b.q for b in self.blocks], axis=1)
 
-    def nll_many(self, thetas: ArrayLike, chunk: int = 64) -> np.ndarray:
-        """Summed NLL (without the L2 term) at each row of ``thetas``, shape (m, n_params)."""
+    def nll_many(self, thetas: ArrayLike, chunk: int | None = None) -> np.ndarray:
+        """Summed NLL (without the L2 term) at each row of ``thetas``, shape (m, n_params).
+
+        ``chunk`` rows of ``thetas`` are evaluated at a time; by default as many as keep each
+        temporary (chunk, K, N) array under about 64 MB.
+        """
         thetas = check_finite_array(thetas, "thetas", ndim=2)
         if thetas.shape[1] != self.n_params:
             raise ValueError(f"thetas must have {self.n_params} columns, got {thetas.shape[1]}")
+        if chunk is None:
+            chunk = max(1, 2**23 // (self.n_classes * self.n_samples))
         out = np.empty(thetas.shape[0])
         k, p = self.shape
         rows = np.arange(self.n_samples)
@@ -343,7 +357,7 @@ class SoftmaxRegressionLoss:
                 return lambda v: linalg.cho_solve(factor, v, check_finite=False)
         q = self.probabilities(theta)
         A = np.diag(q.mean(axis=1)) - (q @ q.T) / n
-        fa, fg = _cholesky(A), _cholesky(self.Xt @ self.Xt.T)
+        fa, fg = _cholesky(A), _cholesky(self.gram)
         if fa is None or fg is None:
             return lambda v: v
         return lambda v: linalg.cho_solve(

@@ -7,12 +7,13 @@ r"""The generative process of classification, simulated with NumPy.
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .losses import softmax
 from .model import linear_predictor
-from .validate import check_finite_array, check_int, check_rng
+from .validate import check_finite_array, check_int, check_probabilities, check_rng
 
-__all__ = ["SimulatedData", "sample_features", "simulate"]
+__all__ = ["SimulatedData", "sample_features", "sample_labels", "simulate"]
 
 FEATURE_DISTRIBUTIONS = ("normal", "mixture")
 
@@ -39,7 +40,14 @@ class SimulatedData:
         return iter((self.X, self.y, self.probabilities))
 
 
-def sample_features(n, n_features, rng, features="normal", means=None, scale=1.0):
+def sample_features(
+    n: int,
+    n_features: int,
+    rng: np.random.Generator,
+    features: str = "normal",
+    means: ArrayLike | None = None,
+    scale: float = 1.0,
+) -> np.ndarray:
     r"""Draw ``n`` feature vectors from p(x).
 
     Parameters
@@ -79,7 +87,15 @@ def sample_features(n, n_features, rng, features="normal", means=None, scale=1.0
     raise ValueError(f"features must be one of {FEATURE_DISTRIBUTIONS}, got {features!r}")
 
 
-def simulate(n, weights, bias, rng, features="normal", means=None, scale=1.0):
+def simulate(
+    n: int,
+    weights: ArrayLike,
+    bias: ArrayLike,
+    rng: np.random.Generator,
+    features: str = "normal",
+    means: ArrayLike | None = None,
+    scale: float = 1.0,
+) -> "SimulatedData":
     r"""Simulate the generative process of a softmax classifier.
 
     Draws :math:`x_i \sim p(x)` (see :func:`sample_features`), then
@@ -111,8 +127,27 @@ def simulate(n, weights, bias, rng, features="normal", means=None, scale=1.0):
         raise ValueError(f"weights has {W.shape[0]} rows but bias has {b.size} classes")
     X = sample_features(n, W.shape[1], rng, features, means, scale)
     p = softmax(linear_predictor(X, W, b))
-    # Inverse-CDF draw of one categorical per row; the last edge is 1 by construction.
+    return SimulatedData(X, sample_labels(p, rng), p)
+
+
+def sample_labels(probabilities: ArrayLike, rng: np.random.Generator) -> np.ndarray:
+    r"""One draw :math:`y_i \sim \operatorname{Cat}(p_i)` per row of ``probabilities``.
+
+    By the inverse CDF: :math:`y_i` is the number of cumulative sums :math:`\sum_{k \le j}
+    p_{ik}` below a uniform draw (the last edge set to 1 exactly).
+
+    Parameters
+    ----------
+    probabilities : array_like of shape (n_samples, n_classes)
+        Probability rows.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of int64, shape (n_samples,)
+    """
+    p = check_probabilities(probabilities, "probabilities")
+    check_rng(rng)
     cdf = np.cumsum(p, axis=1)
     cdf[:, -1] = 1.0
-    y = (rng.random((X.shape[0], 1)) > cdf).sum(axis=1).astype(np.int64)
-    return SimulatedData(X, y, p)
+    return (rng.random((p.shape[0], 1)) > cdf).sum(axis=1).astype(np.int64)
