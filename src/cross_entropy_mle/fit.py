@@ -29,7 +29,7 @@ from .objective import SoftmaxRegressionLoss
 from .optimise import linear_logit_fn, minimise_score
 from .separation import SeparationError, check_identifiable, separation_error
 from .standardise import fit_standardisation, standardise
-from .validate import check_finite_array, check_int, check_labels, check_positive, check_X_y
+from .validate import check_int, check_positive, check_X_y
 
 __all__ = [
     "fit_brier",
@@ -166,8 +166,8 @@ def fit_l2(
     symmetric case with ``bias_sigma=inf`` for K > 2). For K > 2 the two are different priors
     and give different estimates. For K = 2 scikit-learn fits a single row, the pivot
     parametrisation (``LogisticRegression(C=sigma**2)`` is ``"pivot"``), and the symmetric
-    penalty is the pivot one with :math:`\sigma^2` doubled. The minimiser exists for any data when every class has
-    observations or the biases are penalised.
+    penalty is the pivot one with :math:`\sigma^2` doubled. The minimiser exists for any data
+    when every class has observations or the biases are penalised.
 
     Parameters
     ----------

@@ -19,8 +19,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .convergence import FitResult
-from .optimise import minimise_score
 from .losses import score_logits, softmax
+from .optimise import minimise_score
 from .simulate import SimulatedData, sample_features, sample_labels
 from .validate import check_finite_array, check_int, check_positive, check_rng, check_X_y
 
