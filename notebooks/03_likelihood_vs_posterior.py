@@ -180,7 +180,7 @@ for ax, (axis, var, xlabel, lim, hat, mle), col in zip(axes, panels, ["log ∫L 
     ax.set_title(
         rf"$N = {n}$: area $\int\mathcal{{L}}\,d{var}$ = {np.exp(areas[col][0]):.2e}", fontsize=11
     )
-    ax.legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper right", fontsize=9)
 save_figure(fig, "likelihood-area-one-parameter")
 plt.show()
 
@@ -257,7 +257,7 @@ assert (np.abs(two_param["log ∫∫L dα dw"] - vol) > 0.01).all()
 # %% tags=["hide-input"]
 # Check: the grid area of {L >= e^-2 max L} against 4π/√det H. The grid's own error is
 # bracketed: cells with all four corners inside (lower bound) or any corner inside (upper);
-# the bracket is about 10% wide, so it detects a quadratic approximation off by more.
+# the bracket is 5-10% wide, so it detects a quadratic approximation off by more.
 region = []
 for n, (_, H, b_axis, w_axis, ll) in grids.items():
     inside = (ll - ll.max() >= -2.0).astype(int)
@@ -522,8 +522,8 @@ plt.show()
 # $\operatorname{Var} b + 2x \operatorname{Cov}(b, w) + x^2 \operatorname{Var} w$, a parabola in
 # $x$: under the flat prior its standard deviation is below 1 near the centre of the data and
 # above 4 at $x = \pm 3$. Since $\sigma$ is concave where $\eta > 0$ and convex where $\eta < 0$,
-# averaging it over a spread of logits pulls the average towards $\tfrac12$ (Jensen's
-# inequality), the more so the wider the spread. So wherever the logit's standard deviation
+# averaging it over logits spread on one side of 0 pulls the average towards $\tfrac12$
+# (Jensen's inequality), the more so the wider the spread. Here, wherever the logit's standard deviation
 # exceeds 3, under either prior, the posterior predictive is closer to $\tfrac12$ than the
 # plug-in. The log-odds panel shows it: the plug-in's log-odds are a straight line, the
 # predictive's bend towards 0 as the band of $\eta$ widens. Near the centre, where the spread
