@@ -80,7 +80,7 @@ __version__ = "0.2.0"
 #: Names served on first use from the PyMC layer and the reference implementations.
 _LAZY = {
     "softmax_regression_model": "pymc.models",
-    "fit_map": "pymc.models",
+    "fit_map": "pymc.map",
     "overparametrised_model": "pymc.models",
     "zero_sum_model": "pymc.models",
     "network_model": "pymc.network",

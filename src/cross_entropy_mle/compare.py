@@ -93,7 +93,8 @@ def compare_estimates(X, y, n_classes=None):
     """
     import pandas as pd
 
-    from .pymc.models import fit_map, softmax_regression_model
+    from .pymc.map import fit_map
+    from .pymc.models import softmax_regression_model
 
     reference = fit_cross_entropy(X, y, n_classes)
     K = reference.bias.size

@@ -16,13 +16,9 @@ import cross_entropy_mle as ce
 from cross_entropy_mle.convergence import ConvergenceWarning
 from cross_entropy_mle.model import pack_params, to_pivot
 from cross_entropy_mle.objective import SoftmaxRegressionLoss
-from cross_entropy_mle.pymc import models
+from cross_entropy_mle.pymc.map import OptimizerOutcome, fit_map, map_status, optimizer_outcome
 from cross_entropy_mle.pymc.models import (
-    OptimizerOutcome,
     check_prior,
-    fit_map,
-    map_status,
-    optimizer_outcome,
     overparametrised_model,
     prior_sd,
     softmax_regression_model,
@@ -74,8 +70,12 @@ def _free(theta):
 
 
 def test_the_package_serves_the_layer_names():
-    for name in ("softmax_regression_model", "fit_map", "overparametrised_model", "zero_sum_model"):
+    from cross_entropy_mle.pymc import map as pymc_map
+    from cross_entropy_mle.pymc import models
+
+    for name in ("softmax_regression_model", "overparametrised_model", "zero_sum_model"):
         assert getattr(ce, name) is getattr(models, name)
+    assert ce.fit_map is pymc_map.fit_map
 
 
 # --- structure ------------------------------------------------------------------------------------

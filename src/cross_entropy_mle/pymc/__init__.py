@@ -3,9 +3,10 @@
 It sits on the NumPy/SciPy core and is the only part of the package that imports PyMC and
 PyTensor; ``import cross_entropy_mle`` loads it on first use of one of its names. The modules:
 
-``models``    softmax regression in PyMC (the pivot, over-parametrised and zero-sum models),
-              its MAP (:func:`~.models.fit_map`), and what every MAP fitter here shares: the
-              prior checks and the reading of :func:`pymc.find_MAP`'s report
+``models``    softmax regression in PyMC (the pivot, over-parametrised and zero-sum models)
+              and the prior checks every builder shares
+``map``       the MAP by :func:`pymc.find_MAP` (:func:`~.map.fit_map`) and the reading of its
+              report under the core's convergence policy
 ``network``   the one-hidden-layer network in PyMC, its MAP and its posterior draws as networks
 ``sampling``  running the sampler quietly: its log lines and warnings collected as text
 

@@ -17,7 +17,8 @@ import pytensor.tensor as pt
 from ..convergence import FitResult, fit_result, precision_floor_reached
 from ..network import Network, check_network, network_nll_grad, pack_network, unpack_network
 from ..validate import check_int, check_positive, check_X_y
-from .models import check_prior, map_status, optimizer_outcome, prior_sd
+from .map import map_status, optimizer_outcome
+from .models import check_prior, prior_sd
 
 __all__ = ["FREE_VARS", "fit_network_map", "network_model", "posterior_networks"]
 
