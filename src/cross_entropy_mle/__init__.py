@@ -83,6 +83,7 @@ _LAZY = {
     "fit_map": "pymc.map",
     "overparametrised_model": "pymc.models",
     "zero_sum_model": "pymc.models",
+    "model_graph": "pymc.models",
     "network_model": "pymc.network",
     "fit_network_map": "pymc.network",
     "posterior_networks": "pymc.network",

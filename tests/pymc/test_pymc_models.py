@@ -473,3 +473,15 @@ def test_overparametrised_flat_posterior_drifts_along_the_ridge(small):
     raw_sd = W.std(axis=0)[1]
     contrast_sd = (W[:, 1] - W[:, 0]).std(axis=0)
     assert np.all(raw_sd > 5 * contrast_sd)
+
+
+@pytest.mark.slow
+def test_model_graph_draws_flat_models(flat_model):
+    import pymc.model_graph
+
+    assert hasattr(pymc.model_graph, "_cheap_eval_mode")  # the setting the workaround patches
+    graph = ce.model_graph(flat_model)
+    source = graph.source
+    for name in ("W_free", "b_free", "y_obs", "logits"):
+        assert name in source
+    assert graph.pipe(format="svg").startswith(b"<?xml") or b"<svg" in graph.pipe(format="svg")

@@ -31,6 +31,7 @@ from ..validate import check_X_y
 
 __all__ = [
     "check_prior",
+    "model_graph",
     "overparametrised_model",
     "prior_sd",
     "softmax_regression_model",
@@ -259,3 +260,26 @@ def _likelihood(y_data, z):
     """The deterministic ``logits`` z, shape (obs, class), and the observed labels."""
     z = pm.Deterministic("logits", z, dims=("obs", "class"))
     pm.Categorical("y_obs", logit_p=z, observed=y_data, dims="obs")
+
+
+def model_graph(model: pm.Model):
+    """Draw ``model`` with :func:`pymc.model_to_graphviz`, also when it has :class:`pymc.Flat`
+    variables.
+
+    PyMC 6.4 evaluates every variable to learn its shape while drawing, which a Flat cannot
+    (PyMC issue 8024); evaluating in PyTensor's ``FAST_COMPILE`` mode infers the shape instead
+    (the approach of the fix proposed upstream). The workaround touches a private PyMC setting,
+    so it lives here, in one place, and is tested against the installed PyMC.
+
+    Returns
+    -------
+    graphviz.Digraph
+    """
+    from unittest import mock
+
+    import pymc.model_graph
+
+    if not isinstance(model, pm.Model):
+        raise TypeError(f"model must be a pymc.Model, got {type(model).__name__}")
+    with mock.patch.object(pymc.model_graph, "_cheap_eval_mode", "FAST_COMPILE"):
+        return pm.model_to_graphviz(model)
