@@ -24,14 +24,12 @@
 # ($w_0 = 0$, $b_0 = 0$), so $\theta$ holds the rows $k = 1, \dots, C$ of $W$ and $b$.
 
 # %%
-from unittest import mock
 
 import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pymc as pm
-import pymc.model_graph
 import pytensor.tensor as pt
 from IPython.display import display
 from scipy import stats
@@ -378,10 +376,9 @@ with pm.Model(coords=coords) as inference:
     )
     pm.Categorical("y_obs", logit_p=logits, observed=y, dims="obs")
 
-# PyMC 6.4's graph evaluates each variable to learn its shape, which a Flat cannot (PyMC issue
-# 8024); in FAST_COMPILE mode the shape is inferred instead. The text form is left out.
-with mock.patch.object(pymc.model_graph, "_cheap_eval_mode", "FAST_COMPILE"):
-    display(pm.model_to_graphviz(inference), include=["image/svg+xml"])
+# ce.model_graph is pm.model_to_graphviz with the library's workaround for Flat variables
+# (PyMC issue 8024). The text form is left out.
+display(ce.model_graph(inference), include=["image/svg+xml"])
 
 # %% tags=["hide-input"]
 # Check: at 3 random points, this model's log density = the library builder's = -NLL of the
