@@ -7,6 +7,7 @@ statsmodels and PyMC are imported on first use.
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .convergence import FitResult, fit_result
 from .fit import fit_cross_entropy
@@ -19,7 +20,13 @@ from .validate import check_X_y
 __all__ = ["compare_estimates", "fit_sklearn", "fit_statsmodels"]
 
 
-def fit_sklearn(X, y, n_classes=None, tol=1e-4, max_iter=10_000) -> FitResult:
+def fit_sklearn(
+    X: ArrayLike,
+    y: ArrayLike,
+    n_classes: int | None = None,
+    tol: float = 1e-4,
+    max_iter: int = 10_000,
+) -> FitResult:
     """Unpenalised multinomial ``LogisticRegression(C=np.inf)``, moved to the pivot parametrisation.
 
     scikit-learn fits all K rows (the symmetric parametrisation); subtracting row 0 from every
@@ -53,7 +60,7 @@ def fit_sklearn(X, y, n_classes=None, tol=1e-4, max_iter=10_000) -> FitResult:
     return _result(X, labels, weights, bias, n_iter, n_iter < max_iter, "scikit-learn")
 
 
-def fit_statsmodels(X, y, n_classes=None) -> FitResult:
+def fit_statsmodels(X: ArrayLike, y: ArrayLike, n_classes: int | None = None) -> FitResult:
     """``statsmodels.api.MNLogit`` fitted by Newton's method (class 0 is its reference).
 
     Returns
@@ -74,7 +81,7 @@ def fit_statsmodels(X, y, n_classes=None) -> FitResult:
     return _result(X, labels, weights, bias, n_iter, converged, "statsmodels")
 
 
-def compare_estimates(X, y, n_classes=None):
+def compare_estimates(X: ArrayLike, y: ArrayLike, n_classes: int | None = None):
     """Fit the MLE four ways and tabulate how closely they agree.
 
     Parameters

@@ -29,7 +29,7 @@ def _repository(start):
     return None
 
 
-def figures_dir():
+def figures_dir() -> Path:
     """The directory figures are written to.
 
     Returns
@@ -59,7 +59,7 @@ def figures_dir():
     return root / "figures"
 
 
-def fast_mode():
+def fast_mode() -> bool:
     """Whether the notebooks run in fast mode (``CROSS_ENTROPY_MLE_FAST=1``)."""
     value = os.environ.get("CROSS_ENTROPY_MLE_FAST", "0")
     if value not in ("0", "1"):

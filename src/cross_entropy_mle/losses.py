@@ -72,7 +72,7 @@ def _log_softmax(z, axis):
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-def softmax(logits):
+def softmax(logits: ArrayLike) -> np.ndarray:
     r"""Softmax along the last axis, :math:`e^{z_k} / \sum_j e^{z_j}`, computed stably.
 
     Parameters
@@ -87,7 +87,7 @@ def softmax(logits):
     return np.exp(log_softmax(logits))
 
 
-def one_hot(y, n_classes=None):
+def one_hot(y: ArrayLike, n_classes: int | None = None) -> np.ndarray:
     r"""One-hot encode integer labels: :math:`h_{ik} = 1[y_i = k]`.
 
     Parameters
@@ -107,7 +107,7 @@ def one_hot(y, n_classes=None):
     return h
 
 
-def categorical_log_pmf(y, log_p):
+def categorical_log_pmf(y: ArrayLike, log_p: ArrayLike) -> np.ndarray:
     r"""Log of the categorical probability mass function, one value per sample.
 
     .. math:: \log f(y \mid p) = \log \prod_{k=0}^{K-1} p_k^{1[y = k]} = \log p_y
@@ -149,7 +149,7 @@ def categorical_log_pmf(y, log_p):
     return rows[np.arange(labels.size), labels]
 
 
-def cross_entropy(h, q):
+def cross_entropy(h: ArrayLike, q: ArrayLike) -> np.ndarray:
     r"""Cross entropy between probability rows, one value per sample.
 
     .. math:: H(h, q) = -\sum_{k=0}^{K-1} h_k \log q_k

@@ -13,6 +13,7 @@ unchanged: each parameter vector has :math:`H!\, 2^H` equivalents with exactly t
 likelihood (:mod:`~cross_entropy_mle.symmetry`). Everything here is NumPy/SciPy only.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,7 +102,7 @@ class Network:
         return softmax(network_logits(X, self))
 
 
-def pack_network(net):
+def pack_network(net: "Network") -> np.ndarray:
     """Flatten a :class:`Network` into one parameter vector.
 
     Returns
@@ -120,7 +121,7 @@ def pack_network(net):
     )
 
 
-def unpack_network(theta, n_features, n_hidden, n_classes):
+def unpack_network(theta: ArrayLike, n_features: int, n_hidden: int, n_classes: int) -> "Network":
     """Inverse of :func:`pack_network`.
 
     Parameters
@@ -151,7 +152,9 @@ def unpack_network(theta, n_features, n_hidden, n_classes):
     return Network(A.copy(), a.copy(), V, c)
 
 
-def random_network(n_features, n_hidden, n_classes, rng, scale=1.0):
+def random_network(
+    n_features: int, n_hidden: int, n_classes: int, rng: np.random.Generator, scale: float = 1.0
+) -> "Network":
     r"""A network with independent :math:`\mathcal{N}(0, \text{scale}^2)` free parameters.
 
     Parameters
@@ -173,7 +176,7 @@ def random_network(n_features, n_hidden, n_classes, rng, scale=1.0):
     return unpack_network(scale * rng.standard_normal(n_par), d, H, K)
 
 
-def network_logits(X, net):
+def network_logits(X: ArrayLike, net: "Network") -> np.ndarray:
     r"""Logits :math:`z_i = V \tanh(A x_i + a) + c` of every sample.
 
     Parameters
@@ -191,7 +194,7 @@ def network_logits(X, net):
     )
 
 
-def network_nll_grad(X, y, net):
+def network_nll_grad(X: ArrayLike, y: ArrayLike, net: "Network") -> tuple[float, "Network"]:
     r"""Summed NLL of the network and its gradient, by backpropagation.
 
     With :math:`s_i = \tanh(A x_i + a)`, :math:`q_i = \operatorname{softmax}(V s_i + c)` and
@@ -225,7 +228,7 @@ def network_nll_grad(X, y, net):
     return nll, Network(gA, ga, gV, gc)
 
 
-def network_logit_fn(X, n_hidden, n_classes):
+def network_logit_fn(X: ArrayLike, n_hidden: int, n_classes: int) -> Callable:
     """The network's logit function on packed parameters, for :func:`~.optimise.minimise_score`.
 
     Parameters
@@ -310,7 +313,14 @@ def fit_network(
     )
 
 
-def simulate_network(n, net, rng, features="normal", means=None, scale=1.0):
+def simulate_network(
+    n: int,
+    net: "Network",
+    rng: np.random.Generator,
+    features: str = "normal",
+    means: ArrayLike | None = None,
+    scale: float = 1.0,
+) -> SimulatedData:
     r"""Simulate the generative process with a network as the true :math:`p(y \mid x)`.
 
     .. math:: x_i \sim p(x), \qquad
@@ -350,7 +360,7 @@ def _backprop(X, S, V, G):
     return delta.T @ X, delta.sum(axis=0), gV, gc
 
 
-def check_network(net, name: str = "net") -> Network:
+def check_network(net: "Network", name: str = "net") -> "Network":
     """Return ``net`` after checking it is a :class:`Network`; ``name`` is used in the error."""
     if not isinstance(net, Network):
         raise TypeError(f"{name} must be a Network, got {type(net).__name__}")

@@ -6,6 +6,8 @@ parameters (softmax regression through :func:`linear_logit_fn`, the network of
 policy of :mod:`~cross_entropy_mle.convergence` (:func:`minimize`).
 """
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy import optimize
@@ -170,7 +172,7 @@ def _call(logit_fn, theta, shape=None):
     return Z, out[1]
 
 
-def linear_logit_fn(X: ArrayLike, n_classes: int):
+def linear_logit_fn(X: ArrayLike, n_classes: int) -> Callable:
     r"""The logit function of softmax regression (pivot), for :func:`minimise_score`.
 
     .. math:: z_i(\theta) = W x_i + b, \qquad W_0 = 0,\; b_0 = 0

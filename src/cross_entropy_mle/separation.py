@@ -155,7 +155,7 @@ def _separation(X, y, K):
     return full / np.abs(full).max(), bool(complete)
 
 
-def separation_error(X, y, K) -> SeparationError | None:
+def separation_error(X: np.ndarray, y: np.ndarray, K: int) -> SeparationError | None:
     """The :class:`SeparationError` describing how the data are separated, or None."""
     found = _separation(X, y, K)
     if found is None:

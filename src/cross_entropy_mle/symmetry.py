@@ -7,8 +7,10 @@ same likelihood. :func:`canonical_network` picks one representative per class.
 """
 
 import itertools
+from collections.abc import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .network import Network, check_network
 
@@ -17,7 +19,7 @@ __all__ = ["canonical_network", "flip_hidden", "permute_hidden", "symmetric_netw
 # --------------------------------------------------------------------------------------------
 
 
-def permute_hidden(net, perm):
+def permute_hidden(net: Network, perm: ArrayLike) -> Network:
     r"""Relabel the hidden units: unit ``j`` of the result is unit ``perm[j]`` of ``net``.
 
     .. math:: A' = P A, \quad a' = P a, \quad V' = V P^\top
@@ -51,7 +53,7 @@ def permute_hidden(net, perm):
     )
 
 
-def flip_hidden(net, signs):
+def flip_hidden(net: Network, signs: ArrayLike) -> Network:
     r"""Flip the sign of hidden units: unit ``j``'s input and output weights times ``signs[j]``.
 
     Because :math:`\tanh` is odd, :math:`v_j \tanh(A_j x + a_j) = (-v_j)\tanh(-A_j x - a_j)`:
@@ -80,7 +82,7 @@ def flip_hidden(net, signs):
     )
 
 
-def symmetric_networks(net):
+def symmetric_networks(net: Network) -> list[Network]:
     r"""All :math:`H!\, 2^H` networks obtained by permuting and sign-flipping the hidden units.
 
     Parameters
@@ -101,7 +103,7 @@ def symmetric_networks(net):
     return out
 
 
-def canonical_network(net, sort_key=None):
+def canonical_network(net: Network, sort_key: Callable | None = None) -> Network:
     r"""The representative of ``net``'s symmetry class with a fixed sign and order of hidden units.
 
     Each unit's sign is flipped so that its output weight to class 1, :math:`V_{1j}`, is

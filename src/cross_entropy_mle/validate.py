@@ -5,6 +5,7 @@ Every public entry point validates its arguments here, so that bad input raises 
 """
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = [
     "check_X_y",
@@ -19,7 +20,9 @@ __all__ = [
 ]
 
 
-def check_finite_array(a, name, ndim=None, allow_empty=False):
+def check_finite_array(
+    a: ArrayLike, name: str, ndim: int | tuple[int, ...] | None = None, allow_empty: bool = False
+) -> np.ndarray:
     """Return ``a`` as a float array after checking its type, shape and values.
 
     Parameters
@@ -60,7 +63,7 @@ def check_finite_array(a, name, ndim=None, allow_empty=False):
     return arr
 
 
-def check_int(value, name, minimum):
+def check_int(value: int, name: str, minimum: int) -> int:
     """Return ``value`` as an int after checking it is an integer (not a bool) >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(value).__name__}")
@@ -69,7 +72,7 @@ def check_int(value, name, minimum):
     return int(value)
 
 
-def check_positive(value, name, allow_inf=False):
+def check_positive(value: float, name: str, allow_inf: bool = False) -> float:
     """Return ``value`` as a float after checking it is a positive real number.
 
     ``allow_inf`` accepts ``+inf`` (for instance an infinite prior sd: no penalty).
@@ -82,14 +85,14 @@ def check_positive(value, name, allow_inf=False):
     return float(value)
 
 
-def check_rng(rng, name="rng"):
+def check_rng(rng: np.random.Generator, name: str = "rng") -> np.random.Generator:
     """Return ``rng`` after checking it is a ``numpy.random.Generator``."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"{name} must be a numpy.random.Generator, got {type(rng).__name__}")
     return rng
 
 
-def check_n_classes(n_classes, name="n_classes"):
+def check_n_classes(n_classes: int, name: str = "n_classes") -> int:
     """Return ``n_classes`` as an int after checking it is an integer >= 2."""
     if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)):
         raise TypeError(f"{name} must be an integer, got {type(n_classes).__name__}")
@@ -98,7 +101,9 @@ def check_n_classes(n_classes, name="n_classes"):
     return int(n_classes)
 
 
-def check_labels(y, n_classes=None, name="y"):
+def check_labels(
+    y: ArrayLike, n_classes: int | None = None, name: str = "y"
+) -> tuple[np.ndarray, int]:
     """Return integer labels in ``0..n_classes-1`` and the number of classes.
 
     Parameters
@@ -141,7 +146,7 @@ def check_labels(y, n_classes=None, name="y"):
     return labels, n_classes
 
 
-def check_probabilities(p, name, atol=1e-8):
+def check_probabilities(p: ArrayLike, name: str, atol: float = 1e-8) -> np.ndarray:
     """Return ``p`` as a float array of probability rows (last axis sums to 1).
 
     Parameters
@@ -169,7 +174,9 @@ def check_probabilities(p, name, atol=1e-8):
     return arr
 
 
-def check_X_y(X, y, n_classes=None):
+def check_X_y(
+    X: ArrayLike, y: ArrayLike, n_classes: int | None = None
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Return checked features, integer labels and the number of classes of a data set.
 
     Parameters
@@ -194,7 +201,7 @@ def check_X_y(X, y, n_classes=None):
     return X, labels, K
 
 
-def check_level(level, name="level"):
+def check_level(level: float, name: str = "level") -> float:
     """Return ``level`` as a float after checking it is a number strictly between 0 and 1."""
     if isinstance(level, bool) or not isinstance(level, (int, float, np.integer, np.floating)):
         raise TypeError(f"{name} must be a number in (0, 1), got {type(level).__name__}")
