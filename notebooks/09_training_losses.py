@@ -755,7 +755,7 @@ comparison.round(4)
 
 # %% tags=["hide-input"]
 # Check: ADVI means within 4 Laplace sds of the MLE (seen: < 2), sds within a factor 2 (seen:
-# 0.8-0.9 fast, 1.3-1.6 full). Two errors: the optimiser's end-point noise, and mean-field's own
+# 0.7-0.95 fast, 1.3-1.6 full). Two errors: the optimiser's end-point noise, and mean-field's own
 # bias (at its exact optimum, for a Gaussian posterior, it gives the conditional sds 1/sqrt(H_jj)).
 assert np.all(np.abs(comparison["(ADVI − Laplace) / sd"]) < 4)
 assert np.all((comparison["ADVI sd / Laplace sd"] > 0.5) & (comparison["ADVI sd / Laplace sd"] < 2))
