@@ -3,8 +3,19 @@
 #
 # Classifiers are trained by minimising the cross entropy between the one-hot labels and the
 # predicted class probabilities. This notebook derives that loss from a single principle,
-# maximum likelihood, and runs each step of the derivation on simulated data. The result, for
-# softmax regression with one-hot labels $h^{(i)}$, is
+# maximum likelihood, and runs each step of the derivation on simulated data.
+#
+# **Setting.** We observe $N$ pairs $(x^{(i)}, y^{(i)})$ with $x^{(i)} \in \mathbb{R}^d$ and
+# labels $y^{(i)} \in \{0, 1, \dots, K - 1\}$, generated as in the previous notebook. The model
+# is softmax regression,
+# $q_\theta(k \mid x) = \operatorname{softmax}(W x + b)_k$, with class 0 as the pivot
+# ($w_0 = 0$, $b_0 = 0$), so $\theta$ holds the rows $k = 1, \dots, K - 1$ of $W$ and $b$;
+# $w_{k,j}$ is the weight of feature $x_j$ for class $k$. We write
+# $q_{ik} = q_\theta(k \mid x^{(i)})$, and $h^{(i)}$ for the *one-hot* vector of the label,
+# $h_{ik} = 1[y^{(i)} = k]$: a distribution over the classes with all its mass on the observed
+# one. For two distributions $p$, $q$ over the classes, the *cross entropy* is
+# $H(p, q) = -\sum_{k=0}^{K-1} p_k \log q_k$ and the *entropy* is $H(p) = H(p, p)$. The result
+# is
 #
 # $$
 # \hat\theta = \arg\max_\theta \mathcal{L}(\theta \mid \mathcal{D})
@@ -13,18 +24,11 @@
 #
 # The derivation then goes further: the gradient of the loss, its convexity (hence one
 # minimiser), its reading as a KL divergence, binary cross entropy as the case of two classes,
-# and the quadratic approximation around the minimiser that leads to the posterior. The model is
-# fitted four ways, among them a PyMC model written out here, and the notebook ends with three
-# corrections to the way this derivation is usually written down.
-#
-# **Setting.** We observe $N$ pairs $(x^{(i)}, y^{(i)})$ with $x^{(i)} \in \mathbb{R}^d$ and
-# labels $y^{(i)} \in \{0, 1, \dots, C\}$, that is $K = C + 1$ classes, generated as in the
-# previous notebook. The model is softmax regression,
-# $q(y = k \mid x; \theta) = \operatorname{softmax}(W x + b)_k$, with class 0 as the pivot
-# ($w_0 = 0$, $b_0 = 0$), so $\theta$ holds the rows $k = 1, \dots, C$ of $W$ and $b$.
+# and the quadratic approximation around the minimiser. The model is fitted four ways, among
+# them a PyMC model written out here, and the notebook ends with three slips that are easy to
+# make when writing this derivation down.
 
 # %%
-
 import arviz as az
 import matplotlib.pyplot as plt
 import numpy as np
@@ -43,13 +47,16 @@ RANDOM_SEED = 20_240_602
 rng = np.random.default_rng(RANDOM_SEED)
 FAST = fast_mode()
 az.style.use("arviz-variat")
+eps = np.finfo(float).eps
 
 # %% [markdown]
 # ## The data
 #
 # Three classes, two standard-normal features, and the true parameters of the first notebook.
-# A finite maximum-likelihood estimate exists only when no direction in parameter space
-# separates the classes; the library's linear-programming check finds none for these data.
+# A finite maximum-likelihood estimate exists only when the classes are not *separated*: when
+# no linear function of $(1, x)$ orders the classes perfectly, so that no direction exists
+# along which the likelihood rises for ever (notebook 05). The library's linear-programming
+# check finds no such direction for these data.
 
 # %%
 N = 1_500 if FAST else 3_000
@@ -68,47 +75,59 @@ print(f"N = {N}; label counts {np.bincount(y, minlength=K).tolist()}")
 W0 = np.array([[0.0, 0.0], [1.0, -0.5], [-0.5, 1.0]])
 b0 = np.array([0.0, 0.2, 0.1])
 z0 = ce.linear_predictor(X, W0, b0)  # (N, K) logits
-q0 = ce.softmax(z0)  # predicted class probabilities
+q0 = ce.softmax(z0)  # predicted class probabilities q_ik at theta_0
 l0 = q0[np.arange(N), y]  # the probability each observation's own label receives
 
 # %% [markdown]
-# ## Step 1: independence turns the likelihood into a product
+# ## Step 1: conditional independence turns the likelihood into a product
 #
-# The data are $N$ pairs drawn independently from one joint distribution $p(x, y \mid \theta)$
-# (i.i.d.), so their joint probability is a product over observations. Each factor splits into
-# the feature distribution and the model of the label given the features:
+# The model assumes that, given the features, the labels are independent. If the features are
+# random too, with a distribution $p(x_1, \dots, x_N)$, the joint probability of the data is
 #
 # $$
-# p(\mathcal{D} \mid \theta) \overset{\text{i.i.d.}}{=} \prod_{i=1}^N p\big(x^{(i)}, y^{(i)} \mid \theta\big)
-#   = \prod_{i=1}^N p\big(x^{(i)}\big)\, q\big(y^{(i)} \mid x^{(i)}; \theta\big).
+# p(\mathcal{D} \mid \theta) = p\big(x^{(1)}, \dots, x^{(N)}\big) \prod_{i=1}^N q_\theta\big(y^{(i)} \mid x^{(i)}\big).
 # $$
 #
-# The feature distribution $p(x)$ does not involve $\theta$ (the model says nothing about how
-# features arise), so the factor $\prod_i p(x^{(i)})$ is a positive constant in $\theta$ and
-# does not move the maximiser. Maximising the joint likelihood is maximising the *conditional*
-# likelihood
+# Nothing requires the features to be i.i.d., or even random (they may be set by design). What
+# is required is that $p(x)$ share no parameter with $\theta$ (*parameter distinctness*). Then
+# the first factor is a positive constant in $\theta$ and does not move the maximiser:
+# maximising the joint likelihood is maximising the *conditional* likelihood
 #
 # $$
 # \mathcal{L}(\theta \mid \mathcal{D}) = \prod_{i=1}^N \ell_i(\theta), \qquad
-# \ell_i(\theta) = q\big(y^{(i)} \mid x^{(i)}; \theta\big).
+# \ell_i(\theta) = q_\theta\big(y^{(i)} \mid x^{(i)}\big).
 # $$
 #
-# Here $p(x) = \mathcal{N}(0, I_2)$ is known, so both can be computed: their logarithms differ
-# by the same number, $\sum_i \log p(x^{(i)})$, at every $\theta$.
+# When $p(x)$ and $q_\theta$ do share parameters, as in linear discriminant analysis, the two
+# likelihoods have different maximisers (Efron 1975). Here $p(x) = \mathcal{N}(0, I_2)$ is
+# known, so both can be computed; below, the joint by a PyMC model with the features observed.
+# Their logarithms differ by the same number, $\sum_i \log p(x^{(i)})$, at every $\theta$.
 
 # %%
+with pm.Model() as joint:
+    pm.Normal("X", 0.0, 1.0, observed=X)
+    Wf, bf = pm.Flat("W_free", shape=(K - 1, d)), pm.Flat("b_free", shape=K - 1)
+    pm.Categorical(
+        "y", logit_p=pt.concatenate([pt.zeros((N, 1)), pt.dot(X, Wf.T) + bf], axis=1), observed=y
+    )
+logp_joint = joint.compile_logp()
 log_px = stats.norm.logpdf(X).sum()  # sum_i log p(x_i): no theta in it
 for name, (W, b) in {"theta_0": (W0, b0), "truth": (W_true, b_true)}.items():
-    log_cond = -ce.negative_log_likelihood(y, ce.linear_predictor(X, W, b))
+    log_j = logp_joint({"W_free": W[1:], "b_free": b[1:]})
+    log_c = -ce.negative_log_likelihood(y, ce.linear_predictor(X, W, b))
     print(
-        f"{name:8}: log joint {log_px + log_cond:10.3f} = {log_px:.3f} + log conditional {log_cond:9.3f}"
+        f"{name:8}: log joint (PyMC) {log_j:10.3f}, log conditional {log_c:9.3f}, difference {log_j - log_c:.3f}"
     )
+    # rounding of sums of 3N terms, at most 3N eps sum|terms|; a theta-dependent p(x) would show O(1)
+    assert abs(log_j - log_c - log_px) < 3 * N * eps * (abs(log_px) + abs(log_c))
+print(f"sum_i log p(x_i) = {log_px:.3f}")
 
 # %% [markdown]
 # For fixed $\theta$ the product $\prod_i \ell_i$ is a probability distribution over the label
-# vectors: summed over all $K^n$ of them it gives 1 (checked below for $n = 4$, $3^4 = 81$
-# label vectors). A product of thousands of numbers below one is not representable: over all
-# $N$ observations it underflows to exactly zero, while its logarithm is an ordinary number.
+# vectors, with the features fixed: summed over all $K^4 = 81$ label vectors of 4 observations it
+# gives 1 (checked below). Over all $N$ observations the product is not representable: a double
+# underflows to zero below about $e^{-745}$, and here $\sum_i \log \ell_i$ is far below $-745$,
+# while the logarithm itself is an ordinary number.
 
 # %% tags=["hide-input"]
 # Check: brute-force sum of the product over all 81 label vectors of 4 observations is 1, up to
@@ -118,17 +137,17 @@ assert np.isclose(np.prod(q0[np.arange(4), labels], axis=1).sum(), 1.0, rtol=0, 
 
 # %%
 print(f"product of all {N} terms: {np.prod(l0)}; sum of their logarithms: {np.log(l0).sum():.2f}")
-assert np.prod(l0) == 0.0
+assert np.prod(l0) == 0.0 and np.log(l0).sum() < -745
 
 # %% [markdown]
 # ## Step 2: each factor is a categorical probability mass function
 #
-# Under the model, $y \mid x$ is categorical with probabilities $q(\cdot \mid x; \theta)$. Its
+# Under the model, $y \mid x$ is categorical with probabilities $q_\theta(\cdot \mid x)$. Its
 # PMF picks out the probability of the observed class with an indicator in the exponent, over
-# **all** classes $0, \dots, C$:
+# **all** classes $0, \dots, K - 1$:
 #
 # $$
-# \ell_i(\theta) = \prod_{k=0}^{C} q\big(k \mid x^{(i)}; \theta\big)^{1[y^{(i)} = k]} .
+# \ell_i(\theta) = \prod_{k=0}^{K-1} q_{ik}^{\,h_{ik}} .
 # $$
 
 # %%
@@ -150,7 +169,9 @@ assert np.allclose(pmf, stats.multinomial.pmf(h, 1, q0), rtol=1e-10, atol=0)
 # The sum never underflows. Taking the logarithm does not move the maximiser because $\log$ is
 # **strictly increasing**: $u < v \iff \log u < \log v$. To see it, we vary one parameter, the
 # bias $b_1$ of class 1, keep the others at $\theta_0$, and use the first 40 observations so
-# that $\mathcal{L}$ itself is still representable.
+# that $\mathcal{L}$ itself is still representable. The left panel computes $\mathcal{L}$ as a
+# product of the 40 probabilities, the right one $\log \mathcal{L}$ as a sum of their
+# logarithms; each marks its own maximiser on the grid.
 
 # %%
 n_slice = 40
@@ -159,40 +180,57 @@ b_slice = np.tile(b0, (b1_grid.size, 1))
 b_slice[:, 1] = b1_grid
 W_slice = np.broadcast_to(W0, (b1_grid.size, K, d))
 loglik_slice = ce.log_likelihood_grid(X[:n_slice], y[:n_slice], W_slice, b_slice)
-lik_slice = np.exp(loglik_slice)
-i_max = np.argmax(lik_slice)
+lik_slice = np.array(
+    [
+        np.prod(
+            ce.softmax(ce.linear_predictor(X[:n_slice], W0, b))[np.arange(n_slice), y[:n_slice]]
+        )
+        for b in b_slice
+    ]
+)
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
 for ax, values, label in ((axes[0], lik_slice, ""), (axes[1], loglik_slice, r"\log ")):
     ax.plot(b1_grid, values)
-    ax.axvline(b1_grid[i_max], color="k", ls="--", lw=1, label="maximiser of $\\mathcal{L}$")
+    ax.axvline(
+        b1_grid[np.argmax(values)],
+        color="k",
+        ls="--",
+        lw=1,
+        label=f"maximiser of ${label}\\mathcal{{L}}$",
+    )
     ax.set(
         xlabel="$b_1$ (other parameters at $\\theta_0$)",
         ylabel=f"${label}\\mathcal{{L}}$ (40 obs.)",
     )
-axes[0].legend(loc="upper left", fontsize=9)
+    ax.legend(loc="upper left", fontsize=9)
 save_figure(fig, "likelihood-and-log-likelihood")
 plt.show()
+print(
+    f"maximisers on the grid: of L {b1_grid[np.argmax(lik_slice)]:.3f}, of log L {b1_grid[np.argmax(loglik_slice)]:.3f}"
+)
 
 # %% [markdown]
-# ## Steps 4 and 5: the negative log-likelihood is the summed cross entropy
+# ## Step 4, a sign flip, and step 5, each term is a cross entropy
 #
-# Maximising a function is minimising its negative. With the one-hot vector $h^{(i)}$, a
-# probability distribution with all its mass on the observed class, $-\log$ of step 2 is
+# Step 4: maximising a function is minimising its negative. Step 5: with the one-hot vector
+# $h^{(i)}$, $-\log$ of step 2 is
 #
 # $$
-# -\log \ell_i(\theta) = -\sum_{k=0}^{C} h^{(i)}_k \log q\big(k \mid x^{(i)}; \theta\big)
-#                      = H\big(h^{(i)}, q^{(i)}_\theta\big),
+# -\log \ell_i(\theta) = -\sum_{k=0}^{K-1} h_{ik} \log q_{ik}
+#                      = H\big(h^{(i)}, q_\theta(\cdot \mid x^{(i)})\big),
 # $$
 #
 # the cross entropy between the label distribution and the prediction. Summed over observations,
 #
 # $$
 # \boxed{\;\hat\theta = \arg\max_\theta \mathcal{L}(\theta \mid \mathcal{D})
-#        = \arg\min_\theta \underbrace{\sum_{i=1}^N H\big(h^{(i)}, q^{(i)}_\theta\big)}_{\operatorname{NLL}(\theta)}\;}
+#        = \arg\min_\theta \underbrace{\sum_{i=1}^N H\big(h^{(i)}, q_\theta(\cdot \mid x^{(i)})\big)}_{\operatorname{NLL}(\theta)}\;}
 # $$
 #
 # The mean cross entropy, the usual training loss, is $\operatorname{NLL}/N$: same minimiser.
+# This holds for hard labels; a soft target vector in place of $h^{(i)}$ still gives a loss,
+# but not the log-likelihood of any observed label (notebook 09).
 
 # %%
 objective = ce.SoftmaxRegressionLoss(X, y, K)  # the library's summed NLL, gradient, Hessian
@@ -211,11 +249,13 @@ assert np.isclose(ce0.sum(), -np.log(stats.multinomial.pmf(h, 1, q0)).sum(), rto
 # %% [markdown]
 # ### Cross entropy is a KL divergence
 #
-# For any two distributions $H(h, q) = H(h) + \operatorname{KL}(h \,\|\, q)$, and a one-hot
-# $h$ has entropy $H(h) = 0$. So each observation's cross entropy *is* a KL divergence,
-# $H(h^{(i)}, q^{(i)}_\theta) = \operatorname{KL}(h^{(i)} \,\|\, q^{(i)}_\theta)$. With
-# continuous features the $x^{(i)}$ are distinct (with probability 1), the empirical
-# distribution of $y$ given $x = x^{(i)}$ is $h^{(i)}$, and
+# For any two distributions,
+# $H(p, q) = -\sum_k p_k \log p_k + \sum_k p_k \log (p_k / q_k) = H(p) + \operatorname{KL}(p \,\|\, q)$,
+# and a one-hot $h$ has entropy $H(h) = 0$. So each observation's cross entropy *is* a KL
+# divergence, $H(h^{(i)}, q_\theta(\cdot \mid x^{(i)})) = \operatorname{KL}(h^{(i)} \,\|\, q_\theta(\cdot \mid x^{(i)}))$.
+# Let $\hat p(x)$ be the empirical distribution of the features (mass $1/N$ on each
+# $x^{(i)}$). With continuous features the $x^{(i)}$ are distinct (with probability 1), the
+# empirical distribution of $y$ given $x = x^{(i)}$ is $h^{(i)}$, and
 #
 # $$
 # \frac{1}{N}\operatorname{NLL}(\theta)
@@ -223,6 +263,11 @@ assert np.isclose(ce0.sum(), -np.log(stats.multinomial.pmf(h, 1, q0)).sum(), rto
 # $$
 #
 # maximum likelihood picks the model closest, in KL divergence, to the empirical distribution.
+# With i.i.d. data, as $N$ grows $\operatorname{NLL}/N$ tends to the expected cross entropy
+# $\mathbb{E}_x\big[H(p^\star(\cdot \mid x), q_\theta(\cdot \mid x))\big] = \mathbb{E}_x H(p^\star) + \mathbb{E}_x \operatorname{KL}(p^\star \,\|\, q_\theta)$,
+# with $p^\star$ the true probabilities of notebook 01. Only the KL term depends on $\theta$, so
+# the MLE tends to the model closest to the truth in KL: the truth itself when the model is
+# correct (notebooks 06 and 07).
 
 # %% tags=["hide-input"]
 # Check: SciPy's KL divergence (stats.entropy with two arguments) of each one-hot row from its
@@ -256,27 +301,31 @@ assert np.isclose(bce, nll2, rtol=1e-10, atol=0)
 # %% [markdown]
 # ## The gradient
 #
-# With $\tilde x = (1, x)$ and $\tilde w_k = (b_k, w_k)$, the derivative of
-# $-\log \ell_i = \log \sum_j e^{\tilde w_j^\top \tilde x_i} - \tilde w_{y_i}^\top \tilde x_i$
-# with respect to $\tilde w_k$ is $(q_{ik} - h_{ik})\, \tilde x_i$, so
+# With $\tilde x = (1, x)$ and $\tilde w_k = (b_k, w_k)$, the logits are
+# $z_{ik} = \tilde w_k^\top \tilde x_i$ and
+# $-\log \ell_i = \log \sum_j e^{z_{ij}} - z_{i y_i}$. Since
+# $\partial \log \sum_j e^{z_j} / \partial z_k = e^{z_k} / \sum_j e^{z_j} = q_k$ (the softmax
+# again) and $\partial z_{i y_i} / \partial z_{ik} = h_{ik}$, the derivative with respect to
+# $z_{ik}$ is $q_{ik} - h_{ik}$, and by the chain rule
 #
 # $$
 # \nabla_{\tilde w_k} \operatorname{NLL}(\theta) = \sum_{i=1}^N \big(q_{ik} - h_{ik}\big)\, \tilde x_i,
-# \qquad k = 1, \dots, C:
+# \qquad k = 1, \dots, K - 1:
 # $$
 #
-# prediction minus label, weighted by the features. At the minimiser the predicted
-# probabilities of each class sum, over the data, to its observed count (the bias component),
-# and likewise weighted by each feature.
+# prediction minus label, weighted by the features. At the minimiser the gradient is zero: the
+# predicted probabilities of each class sum, over the data, to its observed count (the bias
+# component), and likewise weighted by each feature (checked after the fit below).
 
 # %%
 X1 = np.column_stack([np.ones(N), X])  # rows are x~_i = (1, x_i)
-grad0 = ((q0 - h)[:, 1:].T @ X1).ravel()  # rows k = 1..C of [b, W], as pack_params orders them
+grad0 = ((q0 - h)[:, 1:].T @ X1).ravel()  # rows k = 1..K-1 of [b, W], as pack_params orders them
 
 # %% tags=["hide-input"]
-# Check: central differences of the objective. Their error is eps_step^2 |f'''| / 6 (truncation;
-# |f'''| <= N max|x~|^3) plus eps |f| / eps_step (rounding); both bounds are computed and 10x
-# their sum allowed: a gradient error above that (printed) is detected.
+# Check: central differences of the objective. Truncation: step^2 |f'''| / 6, and along one
+# parameter (k, j) f''' = sum_i x~_ij^3 k3(q_ik) with |k3| = |q(1-q)(1-2q)| <= 1/(6 sqrt 3).
+# Rounding: each NLL is a pairwise sum of N positive terms, error <= (log2 N + 4) eps NLL, and
+# the quotient divides it by step. A gradient error above their sum is detected.
 step = 1e-5
 fd = np.array(
     [
@@ -284,14 +333,17 @@ fd = np.array(
         for e in np.eye(theta0.size)
     ]
 )
-fd_error = (
-    step**2 * N * np.linalg.norm(X1, axis=1).max() ** 3 / 6 + np.finfo(float).eps * ce0.sum() / step
-)
+truncation = step**2 * np.tile((np.abs(X1) ** 3).sum(axis=0), K - 1) / (36 * np.sqrt(3))
+rounding = (np.log2(N) + 4) * eps * ce0.sum() / step
 print(
-    f"max |gradient - finite differences| {np.abs(grad0 - fd).max():.1e} (allowed {10 * fd_error:.1e})"
+    f"max |gradient - finite differences| {np.abs(grad0 - fd).max():.1e} (allowed {(truncation + rounding).max():.1e})"
 )
-assert np.abs(grad0 - fd).max() < 10 * fd_error
-assert np.allclose(grad0, objective.loss_gradient(theta0)[1], rtol=1e-10, atol=1e-9)
+assert np.all(np.abs(grad0 - fd) <= truncation + rounding)
+# and the library's gradient: two sums of N terms |(q - h) x~| <= |x~|, rounding <= N eps sum|x~|
+assert np.all(
+    np.abs(grad0 - objective.loss_gradient(theta0)[1])
+    <= N * eps * np.tile(np.abs(X1).sum(0), K - 1)
+)
 
 # %% [markdown]
 # ## Finding the minimiser
@@ -299,20 +351,33 @@ assert np.allclose(grad0, objective.loss_gradient(theta0)[1], rtol=1e-10, atol=1
 # Setting the gradient to zero has no closed-form solution, so the minimiser is found
 # numerically. `ce.fit_cross_entropy` centres and scales the columns of $X$, starts from the
 # intercept-only MLE (the log-odds of the class frequencies), and takes Newton steps: each
-# solves $\nabla^2 \operatorname{NLL}\, s = -\nabla \operatorname{NLL}$ by preconditioned
-# conjugate gradients with exact Hessian-vector products, followed by a backtracking line
-# search. It stops when the Euclidean norm of the gradient of the mean NLL (in the standardised
-# parameters) is at most $10^{-9}$, or at the floating-point floor, where no step changes the
-# NLL by more than about $16\epsilon\,|\operatorname{NLL}|$. It then certifies that a minimiser
-# exists, by showing that the Newton step that remains is provably small; if it is not, a linear
-# program decides between separation (no MLE) and an early stop.
+# solves $\nabla^2 \operatorname{NLL}\, s = -\nabla \operatorname{NLL}$, with the Hessian
+# $\nabla^2 \operatorname{NLL}$ (the matrix of second derivatives, next section), by conjugate
+# gradients, followed by a backtracking line search. It stops when the largest entry of the
+# gradient of the mean NLL *in the standardised parameters* is at most $10^{-9}$, or when no
+# step can lower the NLL by more than its rounding. It then checks that the Newton step $s$
+# that remains is small, $R \|s\| \le 0.1$ with $R = 2 \max_i \|\tilde x_i\|$ (standardised);
+# because this loss is self-concordant in the generalised sense of Bach (2010), such a step
+# shows that a minimiser exists close by. If the check fails, a linear program decides between
+# separation (no MLE) and an early stop. The printed `grad_norm` is the largest entry of the
+# gradient of the mean NLL in the original parameters $(W, b)$.
 
 # %%
 mle = ce.fit_cross_entropy(X, y)
 theta_hat = ce.pack_params(mle.weights, mle.bias)
+q_hat = mle.model.predict_proba(X)
+print(f"status {mle.status!r} after {mle.n_iter} Newton steps; grad_norm {mle.grad_norm:.1e}")
 print(
-    f"status {mle.status!r} after {mle.n_iter} Newton steps; max |gradient of mean NLL| {mle.grad_norm:.1e}"
+    "predicted counts sum_i q_ik:", q_hat.sum(axis=0).round(6), " observed counts:", h.sum(axis=0)
 )
+
+# %% tags=["hide-input"]
+# Check: the score equations X~^T (q - h) = 0 at the MLE, by the formula above. Each entry is
+# N x (entry of the mean gradient), at most N grad_norm, plus the rounding of a sum of N terms
+# (N eps sum|x~|); a misplaced minimiser would leave O(1) entries.
+score = (q_hat - h)[:, 1:].T @ X1
+assert np.abs(score).max() <= N * mle.grad_norm + N * eps * np.abs(X1).sum()
+print(f"largest |sum_i (q_ik - h_ik) x~_ij| at the MLE: {np.abs(score).max():.1e}")
 
 # %% [markdown]
 # ## Convexity: one minimiser
@@ -321,36 +386,43 @@ print(
 #
 # $$
 # \nabla^2 \operatorname{NLL}(\theta) = \sum_{i=1}^N \big(\operatorname{diag} q_i - q_i q_i^\top\big) \otimes \tilde x_i \tilde x_i^\top,
-# \qquad q_i = (q_{i1}, \dots, q_{iC}).
+# \qquad q_i = (q_{i1}, \dots, q_{i,K-1}),
 # $$
 #
-# Each $\operatorname{diag} q_i - q_i q_i^\top$ is the covariance matrix of the indicators
-# $(1[y = 1], \dots, 1[y = C])$ under $q_i$, so it is positive semi-definite, and so is every
-# Kronecker product and their sum: the NLL is convex. In the pivot parametrisation the
-# covariance is positive *definite* (every $q_{ik} > 0$, class 0 included), and when the design
-# $[\mathbf 1, X]$ has full column rank the Hessian is positive definite for every $\theta$. A
-# strictly convex function has at most one minimiser, and the one found above is it. In the
-# symmetric parametrisation (all $K$ rows free) the same sum is only semi-definite: adding one
-# vector to every row does not change the probabilities, a flat direction per column of $X$.
+# where $q_i$ leaves class 0 out and $\otimes$ is the Kronecker product: block $(k, l)$ of the
+# Hessian is $\sum_i (\operatorname{diag} q_i - q_i q_i^\top)_{kl}\, \tilde x_i \tilde x_i^\top$.
+# It does not involve the labels, so the *observed* information (this Hessian) equals the
+# *expected* (Fisher) information, a property of the softmax's canonical link. Each
+# $\operatorname{diag} q_i - q_i q_i^\top$ is the covariance matrix of the indicators
+# $(1[y = 1], \dots, 1[y = K - 1])$ under $q_\theta(\cdot \mid x_i)$, so it is positive
+# semi-definite, and so is every Kronecker product and their sum: the NLL is convex. It is
+# positive *definite*: a combination $\sum_{k \ge 1} a_k 1[y = k]$ has zero variance only if it
+# is constant, and since it equals 0 when $y = 0$ and $a_k$ when $y = k$, each of positive
+# probability (class 0 included), all $a_k = 0$. So when $[\mathbf 1, X]$ has full column rank
+# the Hessian is positive definite at every $\theta$. A strictly convex function has at most
+# one minimiser, and the one found above is it. In the symmetric parametrisation (all $K$ rows
+# free) the same sum is only semi-definite: adding one vector to every row does not change the
+# probabilities, which gives $d + 1$ flat directions, one per column of $[\mathbf 1, X]$
+# (notebook 04).
 
 # %%
-H_hat = ce.nll_hessian(X, y, mle.weights, mle.bias)
-q_hat = mle.model.predict_proba(X)
+hessian = ce.nll_hessian(X, y, mle.weights, mle.bias)
 H_all = sum(np.kron(np.diag(q) - np.outer(q, q), np.outer(x, x)) for q, x in zip(q_hat, X1))
-eig_pivot, eig_all = np.linalg.eigvalsh(H_hat), np.linalg.eigvalsh(H_all)
+eig_pivot, eig_all = np.linalg.eigvalsh(hessian), np.linalg.eigvalsh(H_all)
 print(f"pivot: smallest eigenvalue at the MLE {eig_pivot[0]:.3f} (largest {eig_pivot[-1]:.1f})")
 print(
     f"all {K} rows: {d + 1} eigenvalues within {np.abs(eig_all[: d + 1]).max():.0e} of 0, the next {eig_all[d + 1]:.3f}"
 )
 
 # %% tags=["hide-input"]
-# Check: the formula over the free classes (rows 1..C of H_all, order class-major as pack_params)
-# equals ce.nll_hessian (rounding, 1e-9 relative); the smallest pivot eigenvalue is positive
-# beyond its rounding error (~ P eps * largest eigenvalue, P = 6 parameters).
+# Check: the formula over the free classes (rows 1..K-1 of H_all, order class-major as
+# pack_params) equals ce.nll_hessian (rounding, 1e-9 relative); the symmetric parametrisation
+# has exactly d + 1 eigenvalues at zero up to rounding (~P eps * largest eigenvalue, P = 9),
+# and the next is far above it.
 free = slice(d + 1, None)
-assert np.allclose(H_all[free, free], H_hat, rtol=1e-9, atol=1e-9 * eig_pivot[-1])
-assert eig_pivot[0] > 1e3 * theta_hat.size * np.finfo(float).eps * eig_pivot[-1]
-assert np.abs(eig_all[: d + 1]).max() < 1e3 * H_all.shape[0] * np.finfo(float).eps * eig_all[-1]
+assert np.allclose(H_all[free, free], hessian, rtol=1e-9, atol=1e-9 * eig_pivot[-1])
+zero = 1e3 * H_all.shape[0] * eps * eig_all[-1]
+assert np.abs(eig_all[: d + 1]).max() < zero < eig_all[d + 1]
 
 # %% [markdown]
 # ## The same model in PyMC
@@ -418,20 +490,27 @@ print(
 # %% [markdown]
 # ## The MLE four ways
 #
-# If the derivation is right, routes that share no code reach the same $\hat\theta$:
+# Four routes, with different code and algorithms, should reach the same $\hat\theta$:
 # `fit_cross_entropy`; PyMC's flat-prior MAP (the library's `fit_map`, which builds the model
-# above); statsmodels' `MNLogit`, the textbook multinomial logit, by Newton's method; and
-# scikit-learn's `LogisticRegression(C=np.inf)`, unpenalised, which fits all $K$ rows and is
-# moved to the pivot by subtracting row 0. `ce.compare_estimates` tabulates the summed NLL at
-# each estimate, the largest entry of the gradient of the *mean* NLL there (`grad_norm`, by the
-# library's objective for all four), and the largest difference from `fit_cross_entropy`.
-# The standard errors are the square roots of the diagonal of $(\nabla^2 \operatorname{NLL})^{-1}$
-# at $\hat\theta$, the large-$N$ spread of the MLE over repeated data sets.
+# above); statsmodels' `MNLogit`, the textbook multinomial logit, which maximises the
+# likelihood by Newton's method; and scikit-learn's `LogisticRegression(C=np.inf)` (`C` is its
+# inverse penalty strength, not a class count: no penalty), which minimises the log-loss, the
+# mean cross entropy, over all $K$ rows, moved to the pivot by subtracting row 0. Their
+# agreement checks the optimisers; the pair statsmodels and scikit-learn, written from the two
+# sides of the identity (likelihood and loss), is the one that bears on cross entropy = NLL.
+# `ce.compare_estimates` tabulates the summed NLL at each estimate, `grad_norm` (the largest
+# entry of the gradient of the *mean* NLL there, by the library's objective for all four, in
+# the original parameters), and the largest difference from `fit_cross_entropy`. The standard
+# errors (s.e.) are the square roots of the diagonal of $(\nabla^2 \operatorname{NLL})^{-1}$ at
+# $\hat\theta$. When the model is correctly specified, as here, they approximate the standard
+# deviations of the MLE over repeated data sets at large $N$; otherwise the sandwich formula is
+# needed (notebook 06, which also checks both by simulation).
 
 # %%
 table = ce.compare_estimates(X, y)
 fits = table.attrs["fits"]
-se_hat = np.sqrt(np.diag(np.linalg.inv(H_hat)))
+H_inv = np.linalg.inv(hessian)
+se_hat = np.sqrt(np.diag(H_inv))
 table["max_diff / s.e."] = [
     np.abs((ce.pack_params(f.weights, f.bias) - theta_hat) / se_hat).max() for f in fits.values()
 ]
@@ -442,36 +521,16 @@ table.assign(
 
 # %% [markdown]
 # scikit-learn differs most, for a documented reason: its L-BFGS solver stops once every
-# component of the gradient of its mean loss is below `tol`, by default $10^{-4}$. What remains
-# is one Newton step short of the optimum: the difference $\theta_{\text{sklearn}} - \hat\theta$
-# is $(\nabla^2 \operatorname{NLL})^{-1} \nabla \operatorname{NLL}$ at scikit-learn's estimate,
-# up to the quadratic remainder, and it is a small fraction of a standard error.
+# component of the gradient of its mean loss is below `tol`, by default $10^{-4}$ (or earlier,
+# on its relative-decrease or iteration limits). What remains is about one Newton step,
+# $\theta_{\text{sklearn}} - \hat\theta \approx (\nabla^2 \operatorname{NLL})^{-1} \nabla \operatorname{NLL}$
+# at scikit-learn's estimate; the printout compares the two, in standard errors.
 
-# %% tags=["hide-input"]
-# Check: every estimate's distance from theta_hat is predicted by the Newton steps s = H^-1 g at
-# both points, up to the quadratic remainder (10% of the distance allowed) and the rounding of
-# the summed gradient (eps sum|x~| mapped through H^-1, x100). Detects an estimate farther from
-# the MLE than its own gradient implies, or a different minimum.
-H_inv = np.linalg.inv(H_hat)
-newton_step = {
-    name: H_inv @ objective.loss_gradient(ce.pack_params(f.weights, f.bias))[1]
-    for name, f in fits.items()
-}
-newton_step["find_MAP above"] = H_inv @ objective.loss_gradient(theta_map)[1]
-floor = 100 * np.finfo(float).eps * np.abs(X1).sum() * np.linalg.norm(H_inv, 2)
-for name, s in newton_step.items():
-    theta_e = (
-        theta_map
-        if name == "find_MAP above"
-        else ce.pack_params(fits[name].weights, fits[name].bias)
-    )
-    delta = theta_e - theta_hat
-    assert (
-        np.abs(delta - (s - newton_step["cross-entropy"])).max()
-        <= 0.1 * np.abs(delta).max() + floor
-    ), name
-assert table["converged"].all() and fits["scikit-learn"].grad_norm <= 1e-4
-print(f"scikit-learn: max |difference| / s.e. {table.loc['scikit-learn', 'max_diff / s.e.']:.3f}")
+# %%
+theta_sk = ce.pack_params(fits["scikit-learn"].weights, fits["scikit-learn"].bias)
+newton_sk = H_inv @ objective.loss_gradient(theta_sk)[1]
+print("scikit-learn - MLE, in s.e.:", np.round((theta_sk - theta_hat) / se_hat, 4))
+print("one Newton step,    in s.e.:", np.round(newton_sk / se_hat, 4))
 
 # %% [markdown]
 # ## The quadratic approximation: from the MLE towards the posterior
@@ -480,89 +539,99 @@ print(f"scikit-learn: max |difference| / s.e. {table.loc['scikit-learn', 'max_di
 # $\operatorname{NLL}(\theta) \approx \operatorname{NLL}(\hat\theta) + \tfrac12 (\theta - \hat\theta)^\top \nabla^2 \operatorname{NLL}(\hat\theta)\, (\theta - \hat\theta)$,
 # so $\mathcal{L}(\theta) \propto e^{-\operatorname{NLL}(\theta)}$ is approximately a Gaussian
 # density in $\theta$, with mean $\hat\theta$ and covariance $(\nabla^2 \operatorname{NLL})^{-1}$.
-# Under a flat prior this is the quadratic (Laplace) approximation of the posterior.
+# The posterior, the distribution of $\theta$ given the data (notebook 03), is proportional to
+# the likelihood under a flat (constant) prior, and this Gaussian is then its quadratic
+# (Laplace) approximation.
 #
-# The figure shows a two-dimensional slice: the weights of class 1, the other four parameters
-# held at the MLE. Solid lines are the exact contours
-# $\operatorname{NLL} - \operatorname{NLL}(\hat\theta) = \tfrac12 c^2$, dashed lines those of
-# the quadratic approximation, ellipses. Two cautions. On a slice, the extent of the $c = 1$
-# ellipse along an axis is a *conditional* standard error (the other four parameters fixed),
-# never larger than the marginal one. And under the Gaussian approximation the 2-D region inside the
-# contour $c$ holds probability $1 - e^{-c^2/2}$: 39% for $c = 1$, 86% for $c = 2$, 99% for
-# $c = 3$, not the 68% of a one-dimensional interval.
+# The figure shows a two-dimensional slice: the weights $w_{1,0}$, $w_{1,1}$ of class 1, the
+# other four parameters held at the MLE. Thick grey lines are the exact contours
+# $\operatorname{NLL} - \operatorname{NLL}(\hat\theta) = \tfrac12 c^2$, red dashed lines those
+# of the quadratic approximation (ellipses); where the quadratic is good, red runs on grey. On
+# this slice the Gaussian is the *conditional* distribution of the two weights given the other
+# four at $\hat\theta$, and the region inside the contour $c$ holds probability
+# $1 - e^{-c^2/2}$ (the $\chi^2_2$ distribution function): 39% for $c = 1$, 86% for $c = 2$,
+# 99% for $c = 3$, not the 68% of a one-dimensional interval. The *marginal* 86% region of the
+# two weights, from the $2 \times 2$ block of $(\nabla^2 \operatorname{NLL})^{-1}$, is larger
+# (blue dotted). The true value is not drawn: it lies in another plane, since the other four
+# true parameters differ from their estimates.
 
 # %%
-names = [f"{p}_{k}" for k in range(1, K) for p in ["b"] + [f"w{j}" for j in range(d)]]
-S = [names.index("w0_1"), names.index("w1_1")]
-se_cond = np.sqrt(np.diag(np.linalg.inv(H_hat[np.ix_(S, S)])))  # within the slice
+names = [n for k in range(1, K) for n in [f"b_{k}"] + [f"w{k},{j}" for j in range(d)]]  # pack order
+S = [names.index("w1,0"), names.index("w1,1")]
+H_SS = hessian[np.ix_(S, S)]
+se_cond = np.sqrt(np.diag(np.linalg.inv(H_SS)))  # within the slice
 n_grid = 61 if FAST else 101
-axes_grid = [theta_hat[j] + 4 * s * np.linspace(-1, 1, n_grid) for j, s in zip(S, se_cond)]
+axes_grid = [theta_hat[j] + 4.5 * s * np.linspace(-1, 1, n_grid) for j, s in zip(S, se_cond)]
 G0, G1 = np.meshgrid(*axes_grid, indexing="ij")
 thetas = np.tile(theta_hat, (G0.size, 1))
 thetas[:, S[0]], thetas[:, S[1]] = G0.ravel(), G1.ravel()
 W_grid, b_grid = map(np.array, zip(*(ce.unpack_params(t, K, d) for t in thetas)))
 excess = (-ce.log_likelihood_grid(X, y, W_grid, b_grid) - mle.nll).reshape(G0.shape)
 D = np.stack([G0 - theta_hat[S[0]], G1 - theta_hat[S[1]]], axis=-1)
-quadratic = 0.5 * np.einsum("...i,ij,...j->...", D, H_hat[np.ix_(S, S)], D)
-true_theta = ce.pack_params(W_true, b_true)
+quadratic = 0.5 * np.einsum("...i,ij,...j->...", D, H_SS, D)
+marginal = 0.5 * np.einsum("...i,ij,...j->...", D, np.linalg.inv(H_inv[np.ix_(S, S)]), D)
 
-fig, ax = plt.subplots(figsize=(6.2, 5))
+fig, ax = plt.subplots(figsize=(7.5, 5))
 levels = 0.5 * np.array([1, 2, 3]) ** 2
-cs = ax.contour(G0, G1, excess, levels=levels, colors="k", linewidths=1.2)
-ax.contour(G0, G1, quadratic, levels=levels, colors="C3", linewidths=1.2, linestyles="--")
-ax.clabel(cs, fmt={lv: f"c = {c}" for lv, c in zip(levels, (1, 2, 3))}, fontsize=9)
-ax.plot(theta_hat[S[0]], theta_hat[S[1]], "*", color="C3", ms=14, label=r"MLE $\hat\theta$")
-ax.plot(true_theta[S[0]], true_theta[S[1]], "X", color="C0", mec="k", ms=10, label="true value")
-ax.plot([], [], "k-", label="exact NLL contour")
-ax.plot([], [], "--", color="C3", label="quadratic approximation")
+ax.contour(G0, G1, excess, levels=levels, colors="0.6", linewidths=4)
+ax.contour(G0, G1, quadratic, levels=levels, colors="tab:red", linewidths=1.2, linestyles="--")
+ax.contour(G0, G1, marginal, levels=[0.5 * 2**2], colors="tab:blue", linewidths=1.5, linestyles=":")
+lam, vec = np.linalg.eigh(np.linalg.inv(H_SS))  # label each ellipse on its long axis
+for c in (1, 2, 3):
+    ax.text(
+        *(theta_hat[S] + c * np.sqrt(lam[1]) * vec[:, 1] * np.sign(vec[0, 1])),
+        f"  c = {c}",
+        fontsize=10,
+    )
+ax.plot(theta_hat[S[0]], theta_hat[S[1]], "*", color="k", ms=12, label=r"MLE $\hat\theta$")
+ax.plot([], [], "-", color="0.6", lw=4, label="exact NLL contour")
+ax.plot([], [], "--", color="tab:red", label="quadratic approximation")
+ax.plot([], [], ":", color="tab:blue", lw=1.5, label="marginal 86% region")
 ax.set(xlabel="$w_{1,0}$ (weight of $x_0$, class 1)", ylabel="$w_{1,1}$ (weight of $x_1$, class 1)")
-ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=9)
+ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10)
 save_figure(fig, "nll-surface")
 plt.show()
 
-se_marg = np.sqrt(np.diag(H_inv))[S]
 print(
-    f"standard errors of w0_1, w1_1: conditional on the slice {np.round(se_cond, 4)}, marginal {np.round(se_marg, 4)}"
+    f"standard errors of w1,0, w1,1: conditional on the slice {np.round(se_cond, 4)}, marginal {np.round(se_hat[S], 4)}"
 )
-ring = np.abs(quadratic - 0.5 * 3**2) < 0.3  # grid points near the c = 3 ellipse
-print(
-    f"near the c = 3 ellipse the exact excess is {excess[ring].min():.2f} to {excess[ring].max():.2f} (quadratic: 4.5)"
-)
-
-# %% tags=["hide-input"]
-# Check: the grid minimum sits on the MLE (within one grid step: the grid's resolution), and
-# 1 - exp(-c^2/2) is the chi-square(2) probability quoted in the text.
-j0, j1 = np.unravel_index(np.argmin(excess), excess.shape)
-assert all(abs(g[j] - theta_hat[i]) <= g[1] - g[0] for g, j, i in zip(axes_grid, (j0, j1), S))
-assert np.allclose(1 - np.exp(-0.5 * np.array([1, 4, 9])), stats.chi2(2).cdf([1, 4, 9]), rtol=1e-12)
-assert np.allclose(np.round(100 * stats.chi2(2).cdf([1, 4, 9])), [39, 86, 99])
-assert np.all(se_cond <= se_marg)
+L_S = np.linalg.cholesky(np.linalg.inv(H_SS))
+circle = np.array([np.cos(a := np.linspace(0, 2 * np.pi, 48, endpoint=False)), np.sin(a)])
+for c in (1, 2, 3):  # the exact excess NLL on the quadratic's ellipse c, where it would be c^2/2
+    on_ellipse = np.tile(theta_hat, (a.size, 1))
+    on_ellipse[:, S] += c * (L_S @ circle).T
+    exact = np.array([objective.loss(t) for t in on_ellipse]) - mle.nll
+    print(
+        f"ellipse c = {c}: exact excess {exact.min():.3f} to {exact.max():.3f} (quadratic {c**2 / 2})"
+    )
 
 # %% [markdown]
-# The approximation needs only $\hat\theta$ and the Hessian; how good it is as a posterior
-# depends on $N$ and on the model. Notebook 03 compares it with the posterior on a grid and
-# with MCMC samples on one model.
+# The departures from $\tfrac12 c^2$ grow with $c$, as the cubic term of the Taylor expansion
+# does. The approximation needs only $\hat\theta$ and the Hessian; how good it is as a
+# posterior depends on $N$ and on the model. Notebook 03 compares it with the posterior on a
+# grid and with MCMC samples on one model.
 #
 # ---
 #
-# ## Corrections to the usual derivation
+# ## Three slips in writing the derivation
 #
-# The way this derivation is commonly written down contains three slips. None changes the
-# conclusion; each would mislead a reader who took the formulas literally.
+# Three slips are easy to make when this derivation is written down. The first changes the
+# conclusion: the loss it produces has no minimiser. The other two would mislead a reader who
+# took the formulas literally.
 #
 # ### (a) The sums and products must run over all classes, including class 0
 #
-# The labels take values in $\{0, 1, \dots, C\}$, yet the per-observation likelihood is often
-# written as $\prod_{k=1}^{C} q_k^{1[y = k]}$ and the cross entropy as $\sum_{k=1}^{C}$.
-# Starting at $k = 1$ drops class 0. For an observation with $y = 0$ every exponent is 0, so the
-# product is a product of ones, equal to 1: the model is scored as if it had predicted that
-# observation with certainty, whatever $\theta$ is. The truncated "PMF" is then not a
-# distribution: summed over the possible labels it gives $1 + \sum_{k=1}^{C} q_k = 2 - q_0 > 1$.
+# The labels take values in $\{0, 1, \dots, K - 1\}$. Writing the per-observation likelihood
+# as $\prod_{k=1}^{K-1} q_{ik}^{\,h_{ik}}$, or the cross entropy as $\sum_{k=1}^{K-1}$, drops
+# class 0. For an observation with $y = 0$ every exponent is 0, so the product is a product of
+# ones, equal to 1: the model is scored as if it had predicted that observation with
+# certainty, whatever $\theta$ is. The truncated "PMF" is then not a distribution: summed over
+# the possible labels it gives $1 + \sum_{k=1}^{K-1} q_{ik} = 2 - q_{i0} > 1$.
 
 
 # %%
 def truncated_pmf(labels, q):
-    """The per-observation 'likelihood' with the product over k = 1..C only (class 0 dropped)."""
+    """The per-observation 'likelihood' with the product over k = 1..K-1 only (class 0 dropped)."""
     return np.prod(q[:, 1:] ** ce.one_hot(labels, q.shape[1])[:, 1:], axis=1)
 
 
@@ -570,11 +639,16 @@ total = sum(truncated_pmf(np.full(N, k), q0) for k in range(K))
 print(f"sum over labels of the truncated PMF: between {total.min():.3f} and {total.max():.3f}")
 
 # %% [markdown]
-# Worse, the truncated loss has no minimiser. Raising the biases of all classes except 0 by the
-# same amount $t$ lowers the probability of class 0 everywhere, which the truncated loss never
-# pays for, and raises the probability of every other observed label. Starting from the MLE,
-# the true NLL rises along that path while the truncated loss falls for ever, towards a limit
-# (the NLL of classes $1, \dots, C$ among themselves) that no finite $\theta$ reaches.
+# Worse, the truncated loss has no minimiser. It is the NLL of the observations with $y > 0$
+# alone, $-\sum_{i: y_i > 0} \log q_{i y_i}$, and
+# $-\log q_{ik} = -\log\big(q_{ik} / (1 - q_{i0})\big) - \log(1 - q_{i0})$: the NLL of a
+# $(K-1)$-class model of classes $1, \dots, K - 1$ among themselves, plus a term that is
+# positive for every finite $\theta$ (where $q_{i0} > 0$) and tends to 0 as class 0's
+# probability is sent to zero. So the infimum of the truncated loss is the smallest NLL of the
+# $(K-1)$-class model fitted to the $y > 0$ observations, and no finite $\theta$ reaches it.
+# Along one such path, raising the biases of all classes except 0 by the same amount $t$ from
+# the MLE, the true NLL rises while the truncated loss falls for ever, towards the
+# $(K-1)$-class NLL at the MLE's own logits (a limit above the infimum).
 
 # %%
 t_path = np.linspace(0.0, 10.0, 21)
@@ -588,79 +662,99 @@ path = pd.DataFrame(
     }
 )
 z_hat = ce.linear_predictor(X, mle.weights, mle.bias)[y > 0, 1:]
-limit = ce.negative_log_likelihood(y[y > 0] - 1, z_hat)  # classes 1..C among themselves
-print(path.iloc[::4].round(2).to_string(index=False), f"\nlimit of the truncated loss: {limit:.2f}")
+limit = ce.negative_log_likelihood(y[y > 0] - 1, z_hat)  # classes 1..K-1 among themselves
+infimum = ce.fit_cross_entropy(X[y > 0], y[y > 0] - 1).nll  # the (K-1)-class MLE's NLL
+print(path.iloc[::4].round(2).to_string(index=False))
+print(f"limit along the path: {limit:.2f}; infimum of the truncated loss: {infimum:.2f}")
 
 # %% tags=["hide-input"]
 # Check: the identity 2 - q_0 (rounding, 1e-12); along the path the NLL strictly rises and the
 # truncated loss strictly falls, by more than its rounding (1e3 eps |loss| per step), yet stays
-# above its limit.
+# above the path's limit.
 assert np.allclose(total, 2 - q0[:, 0], rtol=1e-12, atol=0)
 assert np.all(np.diff(path["NLL"]) > 0)
-assert np.diff(path["truncated"]).max() < -1e3 * np.finfo(float).eps * path["truncated"].max()
+assert np.diff(path["truncated"]).max() < -1e3 * eps * path["truncated"].max()
 assert np.all(path["truncated"] > limit)
 
 # %% [markdown]
 # ### (b) The minus sign in "cross entropy as negative log-likelihood"
 #
-# The step is sometimes written $-\log \ell_i = \sum_k 1[y^{(i)} = k] \log q_k$, without a
-# minus sign on the right. That cannot be: the left side is $\geq 0$ (the logarithm of a
-# probability is $\leq 0$) and the right side is $\leq 0$; the right side is $+\log \ell_i$.
-# The correct statement is step 5's,
-# $-\log \ell_i(\theta) = -\sum_{k=0}^{C} 1[y^{(i)} = k] \log q(k \mid x^{(i)}; \theta)$.
+# Written as $-\log \ell_i = \sum_k h_{ik} \log q_{ik}$, without a minus sign on the right, the
+# step cannot be right: the left side is $\geq 0$ (the logarithm of a probability is
+# $\leq 0$) and the right side is $\leq 0$; the right side is $+\log \ell_i$. The correct
+# statement is the formula of step 5, $-\log \ell_i(\theta) = -\sum_{k=0}^{K-1} h_{ik} \log q_{ik}$.
 
 # %%
 pd.DataFrame(
-    {"-log l_i": -np.log(l0[:3]), "sum_k 1[y_i = k] log q_k": (h * np.log(q0))[:3].sum(axis=1)}
+    {"-log l_i": -np.log(l0[:3]), "sum_k h_ik log q_ik": (h * np.log(q0))[:3].sum(axis=1)}
 ).round(4)
 
 # %% [markdown]
 # ### (c) The monotonicity of the logarithm keeps the maximiser, not its concavity
 #
-# The logarithm is strictly increasing and strictly concave, and the step "taking the log does
-# not change the MLE" is often justified by concavity. Concavity is the wrong property: a
-# transform $g$ keeps the maximiser of every function (with values where $g$ is defined)
+# The logarithm is strictly increasing and strictly concave, and it is tempting to credit the
+# step "taking the log does not change the MLE" to concavity. Concavity is the wrong property:
+# a transform $g$ keeps the maximiser of every function (with values where $g$ is defined)
 # exactly when it is strictly increasing. Two examples on the likelihood slice of step 3,
 # rescaled to $u = \mathcal{L} / \max \mathcal{L} \in (0, 1]$:
 #
 # * $g(u) = u^2$ is strictly increasing on $u \ge 0$ but **convex**: the maximiser stays put;
-# * $g(u) = -(u - \tfrac12)^2$ is strictly **concave** but not monotone: it is largest where the
-#   likelihood is half its maximum, away from the MLE.
+# * $g(u) = -(u - \tfrac12)^2$ is strictly **concave** but not monotone: it is largest at the
+#   two values of $b_1$ where the likelihood is half its maximum, one on each side of the MLE.
 
 # %%
 u = lik_slice / lik_slice.max()
+i_max = np.argmax(u)
 transforms = {
     r"$\log u$ (increasing, concave)": np.log(u),
     r"$u^2$ (increasing, convex)": u**2,
     r"$-(u - 1/2)^2$ (concave, not monotone)": -((u - 0.5) ** 2),
 }
-fig, axes = plt.subplots(1, 3, figsize=(12, 3.4), sharex=True)
+fig, axes = plt.subplots(1, 3, figsize=(12, 3.6), sharex=True)
 for ax, (name, values) in zip(axes, transforms.items()):
     ax.plot(b1_grid, values)
-    ax.axvline(b1_grid[i_max], color="k", ls="--", lw=1, label="maximiser of $u$")
-    ax.axvline(b1_grid[np.argmax(values)], color="C3", ls=":", lw=2, label="maximiser of $g(u)$")
+    ax.axvline(b1_grid[i_max], color="0.6", lw=5, alpha=0.6, label="maximiser of $u$")
+    peaks = (
+        [np.argmax(values)]
+        if "monotone" not in name
+        else [np.argmax(values[:i_max]), i_max + np.argmax(values[i_max:])]
+    )
+    for j, p in enumerate(peaks):
+        ax.axvline(
+            b1_grid[p],
+            color="tab:red",
+            ls="--",
+            lw=1.2,
+            label="maximiser(s) of $g(u)$" if j == 0 else None,
+        )
     ax.set_title(name, fontsize=11)
-    ax.set_xlabel("$b_1$")
-axes[0].legend(loc="lower center", fontsize=9)
+    ax.set(xlabel="$b_1$", ylabel="$g(u)$")
+handles, labels_ = axes[2].get_legend_handles_labels()
+fig.legend(handles, labels_, loc="lower center", ncol=2, fontsize=10, bbox_to_anchor=(0.5, 0.98))
 save_figure(fig, "monotone-transforms-keep-the-maximiser")
 plt.show()
 
 # %% tags=["hide-input"]
-# Check: the concave, non-monotone transform peaks where u = 1/2, to within the grid's
-# resolution in u (the largest change of u between neighbouring grid points).
-assert abs(u[np.argmax(-((u - 0.5) ** 2))] - 0.5) <= np.abs(np.diff(u)).max()
+# Check: the concave, non-monotone transform peaks where u = 1/2 on both sides, to within the
+# grid's resolution in u (the largest change of u between neighbouring grid points).
+for p in (np.argmax(-((u[:i_max] - 0.5) ** 2)), i_max + np.argmax(-((u[i_max:] - 0.5) ** 2))):
+    assert abs(u[p] - 0.5) <= np.abs(np.diff(u)).max()
 
 # %% [markdown]
 # ## Summary
 #
-# Independence makes the likelihood a product; the feature distribution drops out because it
-# does not involve $\theta$; the categorical PMF gives each remaining factor; the logarithm,
-# because it is strictly increasing, turns the product into a sum with the same maximiser; a
-# sign flip turns maximisation into minimisation; and with one-hot labels each term is a cross
-# entropy, which is also a KL divergence. The loss is strictly convex in the pivot
-# parametrisation with a full-rank design, so its minimiser is unique, and four independent
-# optimisers find it. The next notebook asks what the likelihood is *not*: a probability
-# distribution over $\theta$.
+# Conditional independence of the labels makes the likelihood a product; the feature
+# distribution drops out because it shares no parameter with $\theta$; the categorical PMF
+# gives each remaining factor; the logarithm, because it is strictly increasing, turns the
+# product into a sum with the same maximiser; a sign flip turns maximisation into
+# minimisation; and with one-hot labels each term is a cross entropy, which is also a KL
+# divergence. The loss is strictly convex in the pivot parametrisation with a full-rank design,
+# so its minimiser is unique, and four optimisers find it. Later notebooks take it from here:
+# 03 asks what the likelihood is *not* (a probability distribution over $\theta$); 04 treats
+# identifiability; 05 separation and priors, where weight decay, an L2 penalty added to the
+# cross entropy, is the MAP under a Gaussian prior; 06 the sampling distribution of
+# $\hat\theta$; 07 cross entropy among other scoring rules; 08 the same loss for a network; and
+# 09 the training losses that are not a likelihood.
 #
 # ## References
 #
@@ -670,8 +764,8 @@ assert abs(u[np.argmax(-((u - 0.5) ** 2))] - 0.5) <= np.abs(np.diff(u)).max()
 #   chapter 2. Wiley.
 # * McCullagh, P., and Nelder, J. A. (1989). *Generalized Linear Models*, 2nd edition,
 #   chapter 6 (polytomous data). Chapman & Hall.
-# * Nocedal, J., and Wright, S. J. (2006). *Numerical Optimization*, 2nd edition, chapter 7
-#   (inexact Newton methods). Springer.
+# * Bach, F. (2010). Self-concordant analysis for logistic regression. *Electronic Journal of
+#   Statistics* 4, 384–414.
 # * Albert, A., and Anderson, J. A. (1984). On the existence of maximum likelihood estimates in
 #   logistic regression models. *Biometrika* 71, 1–10.
 
