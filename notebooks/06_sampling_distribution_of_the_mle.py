@@ -75,7 +75,7 @@ N_GRID = [20, 50, 200, 800]
 R = 1_200  # data sets per sample size, in both modes: the coverage checks need them
 LEVEL = 0.9
 Z = stats.norm.ppf(0.5 + LEVEL / 2)
-IS_DRAWS = 200 if FAST else 400  # importance-sampling draws per posterior
+IS_DRAWS = 400  # importance-sampling draws per posterior (k̂ needs a few hundred)
 
 # %% [markdown]
 # The Fisher information per observation $A$, averaged over 200,000 simulated features: the
@@ -160,14 +160,14 @@ def fit_many(X, y, n_iter=30):
 
 # %% [markdown]
 # The flat-prior posterior of each data set is computed by importance sampling, as
-# `ce.importance_posterior` does: draws from a Student-t (4 degrees of freedom) centred at the
-# MLE with scale $1.2\,H^{-1/2}$, weighted by likelihood over proposal density; while Kish's
-# effective sample size $\mathrm{ESS} = 1/\sum_s w_s^2$ is below half the draws, or the Pareto
-# $\hat k$ below is above 0.5, the proposal moves to the weighted mean and covariance (up to
-# four times). The log-likelihood of $S$ draws
-# is written out for three classes, vectorised over draws and observations. Two diagnostics say
-# whether the weights can be trusted: the ESS, and the Pareto $\hat k$ of their right tail (from
-# PSIS; below 0.7 the estimates are reliable, whatever the ESS says).
+# `ce.importance_posterior` does: $S$ draws from a Student-t (4 degrees of freedom) centred at
+# the MLE with scale $1.2\,H^{-1/2}$, weighted by likelihood over proposal density. Two
+# diagnostics say whether the weights can be trusted: Kish's effective sample size
+# $\mathrm{ESS} = 1/\sum_s w_s^2$, and the Pareto $\hat k$ of the weights' right tail (from
+# PSIS; below $\min(0.7,\, 1 - 1/\log_{10} S)$ the estimates are reliable, whatever the ESS
+# says). While the ESS is below $S/2$ or $\hat k$ above 0.5, the proposal moves to the weighted
+# mean and covariance (up to four times). The log-likelihood is written out for three classes,
+# vectorised over draws and observations.
 
 
 # %%
@@ -271,7 +271,8 @@ diagnostics = pd.DataFrame(
     }
 ).T.rename_axis("N")
 print(f"{IS_DRAWS} draws per posterior\n{diagnostics.round(2)}")
-assert (diagnostics["largest k̂"] < 0.7).all()  # PSIS reliability threshold, every posterior
+# PSIS reliability threshold for S draws, min(0.7, 1 - 1 / log10 S) = 0.62 for S = 400
+assert (diagnostics["largest k̂"] < min(0.7, 1 - 1 / np.log10(IS_DRAWS))).all()
 
 # %% [markdown]
 # ## The sampling distribution against the inverse Fisher information
