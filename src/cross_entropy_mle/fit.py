@@ -19,7 +19,7 @@ import dataclasses
 
 import numpy as np
 from numpy.typing import ArrayLike
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from .convergence import FitResult, fit_result
 from .losses import one_hot, score_logits
@@ -41,10 +41,15 @@ __all__ = [
 PARAMETRISATIONS = ("pivot", "symmetric")
 
 
+_BLAS = []  # the ThreadpoolController, made on first use (inspecting the libraries costs ms)
+
+
 def _single_threaded_blas():
     """One BLAS thread over the objective's blocks: its many small products gain nothing from
     more (thread start-up costs more than the products, badly so on a busy machine)."""
-    return threadpool_limits(limits=1, user_api="blas")
+    if not _BLAS:
+        _BLAS.append(ThreadpoolController())
+    return _BLAS[0].limit(limits=1, user_api="blas")
 
 
 def _linear_result(obj, st, res, K, method, status, stacklevel=4):
