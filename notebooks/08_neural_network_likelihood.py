@@ -10,17 +10,19 @@
 # of a set of equally good points; it can also have worse local optima; and the posterior has
 # many modes, which changes what a convergence diagnostic can tell us.
 #
-# The model is a network with one hidden layer of $H$ tanh units:
+# The model is a network with one hidden layer of $J$ tanh units:
 #
 # $$
 # z(x) = V \tanh(A x + a) + c, \qquad
 # q(y = k \mid x; \theta) = \operatorname{softmax}\big(z(x)\big)_k ,
 # $$
 #
-# with $A \in \mathbb{R}^{H \times d}$, $a \in \mathbb{R}^H$, $V \in \mathbb{R}^{K \times H}$,
-# $c \in \mathbb{R}^K$, and class 0 as the pivot ($V_0 = 0$, $c_0 = 0$) as before. Softmax
-# regression is the special case without the hidden layer. The negative log-likelihood is still
-# the summed cross entropy between the one-hot labels $h_i$ and the predictions $q_i$,
+# with $A \in \mathbb{R}^{J \times d}$, $a \in \mathbb{R}^J$, $V \in \mathbb{R}^{K \times J}$,
+# $c \in \mathbb{R}^K$. Class 0 is the pivot, as in notebook 04: the class whose logit is fixed
+# at zero ($V_0 = 0$, $c_0 = 0$), which removes the softmax's invariance to adding a constant to
+# all logits. Softmax regression is the analogous model with linear logits $z = Wx + b$. The
+# negative log-likelihood is still the summed cross entropy between the one-hot labels $h_i$
+# and the predictions $q_i$,
 #
 # $$
 # -\log \mathcal{L}(\theta \mid \mathcal{D}) = -\sum_{i=1}^N \log q(y_i \mid x_i; \theta)
@@ -38,6 +40,7 @@ import numpy as np
 import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
+from scipy import stats
 from scipy.spatial.distance import pdist
 
 import cross_entropy_mle as ce
@@ -56,14 +59,17 @@ plt.style.use("arviz-variat")
 # logits: $x \sim \mathcal{N}(0, I_2)$ and
 # $y \mid x \sim \operatorname{Cat}\big(\operatorname{softmax}(z_{\theta^*}(x))\big)$ with two
 # classes. The true network has three hidden units, one per side of a triangle around the
-# origin: unit $j$ is close to $+1$ on the inner side of its edge, so the logit of class 1 is
-# high inside the triangle and low outside. Class 1 sits in the middle, surrounded by class 0,
-# and no straight line separates them.
+# origin. Unit $j$ computes $\tanh(3 - 3\, e_j \cdot x)$, with $e_j$ the outward normal of side
+# $j$: close to $+1$ inside that side, $0$ on it, close to $-1$ beyond it. The logit of class 1
+# is $2 \times$ the sum of the three minus 4, high inside the triangle and low outside. No
+# straight line separates the classes, and the labels overlap heavily: the true
+# $q(y = 1 \mid x)$ is at most 0.88 (at the centre), and even the true model has an expected
+# NLL per observation of about 0.48, against $\log 2 \approx 0.69$ for a coin flip.
 
 # %%
 K, d, H_units = 2, 2, 3
 angles = np.deg2rad([90, 210, 330])
-edges = np.column_stack([np.cos(angles), np.sin(angles)])  # outward normals of the triangle
+edges = np.column_stack([np.cos(angles), np.sin(angles)])  # the outward normals e_j
 true_net = ce.Network(
     hidden_weights=-3.0 * edges,
     hidden_bias=np.full(H_units, 3.0),
@@ -73,14 +79,24 @@ true_net = ce.Network(
 N = 400
 X, y, p_true = ce.simulate_network(N, true_net, rng)
 X_test, y_test, p_test = ce.simulate_network(20_000, true_net, rng)
+q_centre = true_net.predict_proba(np.zeros((1, 2)))[0, 1]
+bayes_nll = ce.entropy(p_test)  # expected NLL of the true model at each test x
 print(f"N = {N}; label counts {np.bincount(y, minlength=K).tolist()}")
+print(f"true q(y=1 | centre) {q_centre:.3f}; expected NLL of the truth {bayes_nll.mean():.3f}")
+# Check: the centre is the maximum over 20,000 draws of x; the expected NLL is 0.48 within
+# 3 standard errors of its mean over those draws plus the 0.005 of rounding to 0.48.
+se_bayes = bayes_nll.std(ddof=1) / np.sqrt(bayes_nll.size)
+assert p_test[:, 1].max() <= q_centre and abs(bayes_nll.mean() - 0.48) < 0.005 + 3 * se_bayes
 
 # %% [markdown]
 # ## The model in PyMC
 #
 # For a network we use a weak prior rather than a flat one: independent $\mathcal{N}(0, 3^2)$
 # on every parameter (the reason follows below). The model is four blocks of parameters, the
-# network's logits with the pivot column of zeros, and a categorical likelihood:
+# network's logits with the pivot column of zeros, and a categorical likelihood. `coords` name
+# the axes (observations, features, hidden units, the one free class) and `dims` attach them to
+# each variable, so draws come out labelled; `pm.Data` holds $X$ and $y$ as data nodes. The
+# graph shows the four blocks feeding the 400 observed labels.
 
 # %%
 SIGMA = 3.0
@@ -97,36 +113,68 @@ with pm.Model(coords=coords | {"class_free": [1]}) as model:
     pm.Categorical("y_obs", logit_p=z, observed=y_data, dims="obs")
 pm.model_to_graphviz(model)
 
-# %% tags=["hide-input"]
-# Check: this model has the log density of the library's builder ce.network_model.
-# Both sum the same 400 + 13 terms in double precision; 1e-12 relative covers the rounding of
-# a different order of summation, and any modelling difference would show at the unit level.
-logp_here = model.compile_logp()
-logp_lib = ce.network_model(X, y, H_units, prior=SIGMA).compile_logp()
-for _ in range(5):
-    point = {k: 2.0 * rng.standard_normal(v.shape) for k, v in model.initial_point().items()}
-    assert np.isclose(logp_here(point), logp_lib(point), rtol=1e-12, atol=0)
-
 # %% [markdown]
 # ## Fitting the network: cross entropy and the PyMC MAP
 #
-# The log posterior is the log-likelihood minus $\lVert\theta\rVert^2 / (2 \cdot 3^2)$ (plus a
-# constant), so the MAP minimises the summed cross entropy plus an L2 penalty ("weight decay"):
+# The MAP (maximum a posteriori estimate) is the parameter value with the highest posterior
+# density. Up to a constant, the log posterior is the log-likelihood minus
+# $\lVert\theta\rVert^2 / (2\sigma^2)$: with $P = 13$ parameters,
+# $\log p(\theta \mid \mathcal{D}) = -f(\theta) - P \log(\sigma\sqrt{2\pi}) + \text{const}$,
+# where
 #
 # $$
-# \hat\theta_{\text{MAP}} = \arg\min_\theta \sum_{i=1}^N H(h_i, q_i) + \frac{\lVert\theta\rVert^2}{2 \sigma^2},
-# \qquad \sigma = 3 .
+# f(\theta) = \sum_{i=1}^N H(h_i, q_i) + \frac{\lVert\theta\rVert^2}{2 \sigma^2},
+# \qquad \sigma = 3 ,
 # $$
 #
-# `ce.fit_network` minimises this objective with BFGS, using the library's cross entropy and its
-# gradient by backpropagation. That gradient is checked against finite differences and against
-# PyTensor's automatic gradient in the library's tests (`tests/test_network.py`,
-# `tests/pymc/test_pymc_network.py`), so that check is not repeated here. The objective is
-# not convex, so a fit is only a local minimum and depends on where the optimiser starts. We
-# draw 40 random starting points, with independent $\mathcal{N}(0, 2^2)$ entries, fit from
-# each, and keep the best. A fit that does not reach the gradient tolerance warns and has
-# `converged=False`; none does here. (The Hessian by central differences of the gradient,
-# defined here too, serves the checks and the stationary points further down.)
+# so the MAP minimises the summed cross entropy plus an L2 penalty. (This is "weight decay":
+# a decay $\lambda$ applied to the *mean* loss, as in PyTorch's SGD, corresponds to
+# $\sigma^2 = 1/(N\lambda)$.) The check below confirms the identity for PyMC's log density,
+# up to a constant offset below $10^{-6}$ ($-\log p(\mathcal D)$ is the constant it leaves out).
+
+# %%
+# Two helpers: a packed parameter vector as a PyMC point, and f(theta) in NumPy.
+FREE = {"hidden_weights": (3, 2), "hidden_bias": (3,), "output_weights_free": (1, 3)}
+FREE |= {"output_bias_free": (1,)}  # pack_network's order
+
+
+def as_point(theta):
+    """PyMC point (dict of the four blocks) of packed parameters theta."""
+    parts = np.split(theta, np.cumsum([np.prod(s) for s in FREE.values()])[:-1])
+    return {k: p.reshape(s) for (k, s), p in zip(FREE.items(), parts)}
+
+
+def objective_at(theta, sigma=SIGMA):
+    """f(theta): summed NLL plus the L2 penalty (sigma=None: the NLL alone)."""
+    nll = ce.network_nll_grad(X, y, ce.unpack_network(theta, d, H_units, K))[0]
+    return nll + (0.0 if sigma is None else theta @ theta / (2 * sigma**2))
+
+
+logp_here = model.compile_logp()  # PyMC's log density of a point
+
+# %% tags=["hide-input"]
+# Check: PyMC's log density is the library builder's (the same graph: 1e-12 relative covers a
+# different summation order) and equals -f(theta) - P log(sigma sqrt(2 pi)) + offset with f
+# computed in NumPy (network_nll_grad). The offset, about -2.6e-7 (PyMC's normalising constant
+# of the normal differs from ours by ~2e-8 per term), is the same at every point, so it cannot
+# move the MAP: it varies by < 1e-10 relative, the rounding of ~400 terms of size <~ 20
+# (N * 20 * eps ~ 2e-12 absolute), while any modelling difference would show at order 1.
+logp_lib = ce.network_model(X, y, H_units, prior=SIGMA).compile_logp()
+log_norm = 13 * np.log(SIGMA * np.sqrt(2 * np.pi))
+offsets = []
+for _ in range(5):
+    theta = 2.0 * rng.standard_normal(13)
+    assert np.isclose(logp_here(as_point(theta)), logp_lib(as_point(theta)), rtol=1e-12, atol=0)
+    offsets.append(logp_here(as_point(theta)) + objective_at(theta) + log_norm)
+assert np.ptp(offsets) < 1e-10 * 100 and abs(np.mean(offsets)) < 1e-6
+
+# %% [markdown]
+# `ce.fit_network` minimises $f$ with BFGS, using the library's cross entropy and its gradient
+# by backpropagation. The objective is not convex, so a fit is only a local minimum and depends
+# on where the optimiser starts. We draw 40 random starting points, with independent
+# $\mathcal{N}(0, 2^2)$ entries, fit from each, and keep the best. A fit that does not reach the
+# gradient tolerance warns and has `converged=False`; none does here. (The Hessian by central
+# differences of the gradient, defined here too, serves the checks further down.)
 
 
 # %%
@@ -151,53 +199,82 @@ print(f"best objective {best.objective:.4f} (NLL {best.nll:.4f}) from start {bes
 
 # %% [markdown]
 # PyMC's `pm.find_MAP` on the model above (through `ce.fit_network_map`), from the *same*
-# starting point, finds the same point: both optimisers minimise the same function by BFGS from
-# the same start, so they follow the same path into the same local minimum.
+# starting point, finds the same point. Both run scipy's BFGS on the same objective from the
+# same start, so this agreement checks one thing: that PyTensor's automatic gradient of the log
+# posterior equals the library's backpropagated gradient at every step along the path (a
+# difference would send BFGS along other steps). That the two end at one minimum, not merely
+# nearby points, follows from a bound: a fit with gradient $g$ lies within
+# $\lVert g\rVert / \lambda_{\min}$ of the minimiser, $\lambda_{\min}$ being the smallest
+# eigenvalue of the Hessian of $f$ there. The two fits agree far more closely than that bound.
 
 # %%
 map_fit = ce.fit_network_map(model, starts[best_index])
 max_diff = np.max(np.abs(ce.pack_network(map_fit.model) - ce.pack_network(best.model)))
+eig_min_map = np.linalg.eigvalsh(objective_hessian(best.model)).min()
+# ||g||_2 <= sqrt(13) * N * grad_norm (grad_norm is max|g| / N); two fits: twice the distance
+bound = 2 * np.sqrt(13) * N * max(best.grad_norm, map_fit.grad_norm) / eig_min_map
 print(f"objective {best.objective:.6f} (library), {map_fit.objective:.6f} (PyMC)")
-print(f"largest parameter difference {max_diff:.1e}")
+print(
+    f"largest parameter difference {max_diff:.1e}; bound {bound:.1e} (lambda_min {eig_min_map:.3f})"
+)
 
 # %% tags=["hide-input"]
-# Check: the two fits are one point. To first order a fit with gradient g lies within
-# |g| / (smallest Hessian eigenvalue) of the minimiser, which bounds the distance of two fits
-# (about 1e-4 here); distinct minima, such as the symmetric copies below, are > 1 apart.
-eig_min_map = np.linalg.eigvalsh(objective_hessian(best.model)).min()
-bound = 2 * np.sqrt(13) * N * max(best.grad_norm, map_fit.grad_norm) / eig_min_map
-assert map_fit.converged and max_diff < bound
+# Check: the two fits are one minimum (a positive definite Hessian, so the bound applies).
+assert map_fit.converged and eig_min_map > 0 and max_diff < bound
 assert np.isclose(map_fit.objective, best.objective, rtol=1e-9)
 
 # %% [markdown]
-# The prior is weak: it moves the estimate only a little. Without it (a flat prior, under which
-# PyMC's MAP is the maximum likelihood estimate, as notebook 02 showed for softmax
-# regression), the fit started at the MAP ends at an NLL lower by less than 1%.
+# How much does the prior move the estimate? Without it (a flat prior, under which PyMC's MAP
+# is the maximum likelihood estimate), the fit started at the MAP ends at a *local* MLE, one of
+# many (see below), with a slightly lower NLL. The right scale for the move is the posterior's
+# spread: the Laplace approximation at the MAP (a Gaussian with covariance the inverse Hessian
+# of $f$) gives each coordinate a posterior sd, and in some coordinates the move is more than
+# half of one. Along the likelihood's flattest direction its curvature at the MLE is close to the
+# prior's precision $1/\sigma^2 = 0.11$: there the prior counts about as much as the data.
 
 # %%
 mle_fit = ce.fit_network(X, y, best.model)
-print(f"NLL: {mle_fit.nll:.4f} without the prior (MLE), {best.nll:.4f} with it (MAP)")
-assert mle_fit.converged and 0 < (best.nll - mle_fit.nll) / best.nll < 0.01
+theta_hat = ce.pack_network(best.model)
+laplace_sd = np.sqrt(np.diag(np.linalg.inv(objective_hessian(best.model))))
+shift = (ce.pack_network(mle_fit.model) - theta_hat) / laplace_sd
+eig_nll = np.linalg.eigvalsh(objective_hessian(mle_fit.model, sigma=None)).min()
+print(f"NLL: {mle_fit.nll:.4f} at the local MLE, {best.nll:.4f} at the MAP")
+print(f"move in Laplace posterior sds: up to {np.abs(shift).max():.2f} (c_1: {shift[-1]:.2f})")
+print(f"flattest NLL curvature at the MLE {eig_nll:.3f}; prior precision {SIGMA**-2:.3f}")
+
+# %% tags=["hide-input"]
+# Check: a local minimum of the NLL (positive curvature) lower than the MAP's NLL; a move of
+# more than half an sd somewhere; the flattest curvature within a factor 2 of 1/sigma^2. The
+# difference Hessians err by ~1e-8, far below these margins.
+assert mle_fit.converged and eig_nll > 0 and mle_fit.nll < best.nll
+assert np.abs(shift).max() > 0.5 and 0.5 < eig_nll * SIGMA**2 < 2
 
 # %% [markdown]
 # Why bother with the prior, then? Because of what can happen *away* from this optimum. If a
-# hidden unit's output weight is zero, its input weights do not affect the likelihood at all,
-# and if a unit saturates into a step function, making it steeper changes the likelihood less
-# and less. Along such directions the likelihood does not fall to zero, so under a flat prior
-# the posterior is improper (its integral is infinite), and an optimiser can run off to
+# hidden unit's output weight is zero, its input weights do not affect the likelihood at all.
+# If a unit's input weights are multiplied by $s$, then as $s \to \infty$ the unit becomes a
+# step function and the likelihood tends to a positive limit instead of falling to zero. Along
+# such directions a flat prior gives a posterior density that does not decay, over an unbounded
+# range: its integral is infinite (the posterior is improper), so the flat-prior model may be
+# optimised from a good start but must never be sampled, and an optimiser can run off to
 # infinity. Under the $\mathcal{N}(0, 3^2)$ prior the posterior is proper (a proper prior times
-# a likelihood bounded by 1) and the objective grows without bound in every direction, so a
-# MAP exists, at the small cost in NLL just shown.
+# a likelihood bounded by 1) and $f$ grows without bound in every direction, so a MAP exists.
 #
 # ## The network beats the linear model
 #
 # Softmax regression, fitted by `ce.fit_cross_entropy`, has a straight line as its boundary
-# $q(y = 1 \mid x) = 1/2$; on these data the best it can do is a nearly constant probability,
-# between 0.5 and 0.6 over the whole plotted square, so that its boundary lies outside the
-# plot. On a test set of 20,000 new draws the network's NLL per observation is far below
-# softmax regression's, and its excess over the true network is less than a tenth
-# of that gap; each difference is compared with its paired standard error (the standard
-# deviation of the per-observation differences over $\sqrt{20{,}000}$).
+# $q(y = 1 \mid x) = 1/2$. On these data the *population*-optimal linear logit is exactly
+# constant: $x$ is isotropic and the true $p(y \mid x)$ is unchanged by a $120°$ rotation, so
+# the expected cross entropy of $w \cdot x + b$, strictly convex in $(w, b)$, takes the same
+# value at $w$ and its rotations, and by convexity at their average, $w = 0$. The fitted slope
+# is noise (a Wald test below), and the fitted probability lies between 0.5 and 0.6 over the
+# whole plotted square. On a test set of 20,000 new draws the network's NLL per observation is
+# far below softmax regression's; its excess over the true network is of the size
+# $k/(2N) = 13/800$ that asymptotic theory gives for a correctly specified model with $k$
+# parameters near a locally identifiable maximum ($2N$ times the excess is then about
+# $\chi^2_k$, with sd $\sqrt{2k}/(2N) = 0.006$ across training sets). Test-set differences are
+# given with their paired standard error (sd of the per-observation differences over
+# $\sqrt{20{,}000}$).
 
 # %%
 linear = ce.fit_cross_entropy(X, y)
@@ -211,51 +288,69 @@ gap = test_nll["softmax regression"] - test_nll["network (MAP)"]
 excess = test_nll["network (MAP)"] - test_nll["true network"]
 se_gap, se_excess = (v.std(ddof=1) / np.sqrt(v.size) for v in (gap, excess))
 print(f"linear - network: {gap.mean():.3f} ± {se_gap:.3f} per observation")
-print(f"network - truth: {excess.mean():.3f} ± {se_excess:.3f} per observation")
+print(f"network - truth: {excess.mean():.4f} ± {se_excess:.4f}; k/(2N) = {13 / (2 * N):.4f}")
 pd.Series({k: v.mean() for k, v in test_nll.items()}, name="test NLL / obs.").round(3)
 
 # %% tags=["hide-input"]
-# Check: both statements hold by more than 3 paired standard errors (a 3-SE margin leaves a
-# chance below 0.2% that sampling noise of the test set alone makes them true).
+# Check: the gap exceeds 3 paired SE (chance < 0.2% that test noise alone makes it so). The
+# excess is within 3 combined sd of k/(2N): test noise and the chi^2_k spread over training
+# sets. The slope's Wald statistic w' Cov^-1 w ~ chi^2_2 under w = 0: a 0.1% false alarm. The
+# linear logit on a square is extreme at the corners, so the corners bound q there.
 assert gap.mean() > 3 * se_gap
+k_over_2n, sd_train = 13 / (2 * N), np.sqrt(2 * 13) / (2 * N)
+assert abs(excess.mean() - k_over_2n) < 3 * np.hypot(se_excess, sd_train)
+slope = ce.pack_params(linear.weights, linear.bias)[1:]  # [b_1, W_10, W_11] -> W_1
+cov = np.linalg.inv(ce.nll_hessian(X, y, linear.weights, linear.bias))[1:, 1:]
+assert stats.chi2.sf(slope @ np.linalg.solve(cov, slope), 2) > 1e-3
 q_linear = linear.predict_proba(np.array(np.meshgrid([-3.5, 3.5], [-3.5, 3.5])).reshape(2, -1).T)
-assert np.all((q_linear[:, 1] > 0.5) & (q_linear[:, 1] < 0.6))  # linear logit: corners bound it
-assert excess.mean() + 3 * se_excess < 0.1 * gap.mean()
+assert np.all((q_linear[:, 1] > 0.5) & (q_linear[:, 1] < 0.6))
+
+# %% [markdown]
+# The figure shows $q(y = 1 \mid x)$ with the sides of the true triangle (dashed). Softmax
+# regression's surface has its own colour scale: on the 0-1 scale of the others it would look
+# uniform.
 
 # %%
 lim = (-3.5, 3.5)
 g1, g2 = np.meshgrid(np.linspace(*lim, 200), np.linspace(*lim, 200))
 grid = np.column_stack([g1.ravel(), g2.ravel()])
+true_sides = (grid @ true_net.hidden_weights.T + true_net.hidden_bias).reshape(*g1.shape, 3)
 
 
-def plot_probability(ax, fitted, title):
-    """q(y = 1 | x) of a fitted model on the grid, its 1/2 contour and the training data."""
+def plot_probability(ax, fitted, title, vlim=(0, 1)):
+    """q(y = 1 | x) on the grid, its 1/2 contour, the true triangle's sides and the data."""
     surface = fitted.predict_proba(grid)[:, 1].reshape(g1.shape)
-    im = ax.pcolormesh(g1, g2, surface, cmap="RdBu_r", vmin=0, vmax=1, alpha=0.6)
-    ax.contour(g1, g2, surface, levels=[0.5], colors="k", linewidths=1.5)
+    im = ax.pcolormesh(g1, g2, surface, cmap="RdBu_r", vmin=vlim[0], vmax=vlim[1], alpha=0.6)
+    if surface.min() < 0.5 < surface.max():
+        ax.contour(g1, g2, surface, levels=[0.5], colors="k", linewidths=1.5)
+    for j in range(3):
+        ax.contour(g1, g2, true_sides[..., j], levels=[0], colors="0.3", linestyles="--")
+    ax.plot([], [], "--", c="0.3", label="sides of the true triangle")
     style = {0: dict(marker="o", fc="white", ec="k"), 1: dict(marker="^", fc="k", ec="white")}
     for k, kw in style.items():
-        ax.scatter(*X[y == k].T, s=22, lw=0.6, label=f"y = {k}", **kw)
+        ax.scatter(*X[y == k].T, s=30, lw=0.6, label=f"y = {k}", **kw)
     ax.set_title(title, fontsize=11)
     ax.set_xlabel("$x_0$")
     return im
 
 
-def finish_probability_figure(fig, axes, name):
+def finish_probability_figure(fig, axes, name, **colorbar):
     axes[0].set_ylabel("$x_1$")
     handles = axes[0].get_legend_handles_labels()
-    fig.legend(*handles, loc="outside lower center", ncols=2, fontsize=10, markerscale=1.5)
+    fig.legend(*handles, loc="outside upper center", ncols=3, fontsize=10, markerscale=1.3)
     label = "$q(y = 1 \\mid x)$; black line: 1/2"
-    fig.colorbar(axes[0].collections[0], ax=axes, shrink=0.85, label=label).ax.axhline(0.5, c="k")
+    bar = fig.colorbar(axes[0].collections[0], shrink=0.85, label=label, **colorbar)
+    bar.ax.axhline(0.5, c="k")
     save_figure(fig, name)
     plt.show()
 
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.8), sharex=True, sharey=True)
-panels = {"true network": true_net, "softmax regression (MLE)": linear, "network (MAP)": best.model}
-for ax, (title, fitted) in zip(axes, panels.items()):
-    plot_probability(ax, fitted, title)
-finish_probability_figure(fig, axes, "network-vs-softmax-regression-probabilities")
+fig, axes = plt.subplots(1, 3, figsize=(14, 5.2), sharex=True, sharey=True)
+plot_probability(axes[0], true_net, "true network")
+im = plot_probability(axes[1], linear, "softmax regression (MLE), own scale", vlim=(0.4, 0.6))
+plot_probability(axes[2], best.model, "network (MAP)")
+fig.colorbar(im, ax=axes[1], location="bottom", shrink=0.8, label="$q(y = 1 \\mid x)$")
+finish_probability_figure(fig, axes, "network-vs-softmax-regression-probabilities", ax=axes[[0, 2]])
 
 # %% [markdown]
 # ## The likelihood has symmetric maxima
@@ -268,76 +363,57 @@ finish_probability_figure(fig, axes, "network-vs-softmax-regression-probabilitie
 # - **flipping the sign of a unit**: $\tanh$ is odd, so
 #   $v_j \tanh(A_j x + a_j) = (-v_j) \tanh(-A_j x - a_j)$.
 #
-# With $H = 3$ units there are $3! \cdot 2^3 = 48$ combinations (`ce.symmetric_networks`), and
-# each turns the fitted network into a parameter vector with exactly the same logits, the same
-# likelihood and, since the prior is symmetric too, the same posterior density. For a network
-# with non-zero output weights, non-zero $A_j$ and no two units with
-# $(A_j, a_j) = \pm (A_k, a_k)$, these are the only parameter vectors that compute the same
-# function of $x$ (Sussmann 1992). The 48 copies of the fit are distinct points:
+# With $J = 3$ units there are $3! \cdot 2^3 = 48$ combinations (`ce.symmetric_networks`), and
+# each maps a parameter vector to one with exactly the same logits, the same likelihood and,
+# since the prior is symmetric too, the same posterior density. They give 48 *distinct* points
+# only if no symmetry fixes the point: a unit with $(A_j, a_j, V_{1j}) = 0$ is unchanged by its
+# flip, two equal units by their swap. For a network with non-zero output weights, non-zero
+# $A_j$ and no two units with $(A_j, a_j) = \pm (A_k, a_k)$ (Sussmann's conditions), no symmetry
+# fixes it and these 48 are the only parameter vectors that compute the same function of $x$
+# (Sussmann 1992). The fitted MAP meets the conditions, and its 48 copies are distinct points
+# with the same posterior density under PyMC's log density:
 
 # %%
-copies = ce.symmetric_networks(best.model)
-copy_thetas = np.array([ce.pack_network(c) for c in copies])
-copy_nll = np.array([ce.network_nll_grad(X, y, c)[0] for c in copies])
-min_distance = pdist(copy_thetas).min()
-print(
-    f"{len(copies)} copies; NLL spread {np.ptp(copy_nll):.1e}; closest two {min_distance:.2f} apart"
-)
-assert min_distance > 1.0
+units = np.column_stack([best.model.hidden_weights, best.model.hidden_bias])
+pairs = np.triu_indices(3, 1)
+signs = np.array([1, -1])[:, None, None, None]
+unit_gap = np.linalg.norm(units[None, :, None] - signs * units[None, None], axis=-1)
+sussmann = {
+    "min |V_1j|": np.abs(best.model.output_weights[1]).min(),
+    "min |A_j|": np.linalg.norm(best.model.hidden_weights, axis=1).min(),
+    "min |(A_j, a_j) -+ (A_k, a_k)|": unit_gap[:, pairs[0], pairs[1]].min(),
+}
+copy_thetas = np.array([ce.pack_network(c) for c in ce.symmetric_networks(best.model)])
+copy_logp = np.array([logp_here(as_point(t)) for t in copy_thetas])
+print(", ".join(f"{k} {v:.2f}" for k, v in sussmann.items()))
+print(f"{len(copy_thetas)} copies; closest two {pdist(copy_thetas).min():.2f} apart; ", end="")
+print(f"log density spread {np.ptp(copy_logp):.1e}")
+
+# %% tags=["hide-input"]
+# Check: the conditions hold, and the copies are distinct, by more than the bound above on the
+# fit's distance from the exact MAP, so also at the exact MAP; their log densities agree to the rounding of summing the same N terms
+# in another order (N * eps * |logp|, about 2e-11).
+assert min(sussmann.values()) > bound and pdist(copy_thetas).min() > bound
+assert np.ptp(copy_logp) < N * np.finfo(float).eps * abs(copy_logp).max()
 
 # %% [markdown]
 # So the maximiser of the likelihood (or of the posterior) is not a point but a set of 48
 # equally good points: the data can at best determine the function the network computes, and
 # its parameters only up to these symmetries.
-# Between two copies the objective rises. On the straight line from the MAP to its copy with
-# two units swapped, or with one unit's sign flipped, the NLL climbs far above its minimum: the
-# average of two equally good networks is a much worse network.
-
-# %%
-t_path = np.linspace(-0.25, 1.25, 121)
-theta_hat = ce.pack_network(best.model)
-
-
-def nll_at(theta):
-    """Summed NLL of the three-unit network with packed parameters theta."""
-    return ce.network_nll_grad(X, y, ce.unpack_network(theta, d, H_units, K))[0]
-
-
-targets = {
-    "units 0 and 1 swapped": ce.pack_network(ce.permute_hidden(best.model, np.array([1, 0, 2]))),
-    "unit 0 sign-flipped": ce.pack_network(ce.flip_hidden(best.model, np.array([-1, 1, 1]))),
-}
-path_nll = {
-    n: np.array([nll_at((1 - t) * theta_hat + t * v) for t in t_path]) for n, v in targets.items()
-}
-barrier = {name: v.max() - best.nll for name, v in path_nll.items()}
-print("ridge height above the minimum: " + ", ".join(f"{n} {h:.1f}" for n, h in barrier.items()))
-assert min(barrier.values()) > 10  # NLL units; the lower of the two ridges, printed above
-
-# %%
-fig, ax = plt.subplots(figsize=(7.5, 4))
-for name, v in path_nll.items():
-    ax.plot(t_path, v, label=f"MAP → copy with {name}")
-ax.axhline(best.nll, color="k", lw=0.8, ls="--", label="NLL at the MAP")
-for t in (0, 1):
-    ax.axvline(t, color="0.6", lw=0.8)
-ax.set_xlabel("position on the straight line, 0 = MAP, 1 = symmetric copy")
-ax.set_ylabel("negative log-likelihood")
-ax.set_title("Two equal minima and a ridge between them", fontsize=11)
-ax.legend(fontsize=9, loc="upper right")
-save_figure(fig, "network-nll-between-symmetric-copies")
-plt.show()
-
-
-# %% [markdown]
+#
 # ## Many starts, one optimum, many points
 #
 # The 40 fits from random starts show the symmetry at work. All of them end at the same
-# objective value, but at *different* parameter vectors, in more than half of the 48 copies. Mapped to a canonical representative
+# objective value, but at *different* parameter vectors. Mapped to a canonical representative
 # they coincide: they are symmetric copies of one optimum. The canonical form
 # (`ce.canonical_network`) flips each unit's sign so that its output weight $V_{1j}$ is
-# positive and then sorts the units by the direction of their input weights $A_j$ in the
-# plane, which separates the three edges of the triangle clearly.
+# positive and then sorts the units by the angle of their input weights $A_j$ in the plane.
+# Such an ordering is an artificial identifiability constraint, the device of the
+# label-switching literature for mixtures (Jasra et al. 2005). An angle needs a branch cut: we
+# measure it from $90°$, midway between two true units (at $-90°$, $30°$, $150°$), $60°$ from
+# each; the posterior draws below are checked not to be sorted across it. As the start distribution and BFGS are unchanged by the
+# symmetries, each start lands in each of the 48 copies with probability 1/48, and the number
+# of copies reached is that of 40 random draws from 48 boxes (27.3 on average).
 
 
 # %%
@@ -346,8 +422,13 @@ def direction(net):
     return np.arctan2(net.hidden_weights[:, 1], net.hidden_weights[:, 0])
 
 
+def sort_key(net):
+    """The angle measured from 90 degrees: its branch cut lies midway between two true units."""
+    return np.mod(direction(net) - np.pi / 2, 2 * np.pi)
+
+
 def canonical(net):
-    return ce.pack_network(ce.canonical_network(net, sort_key=direction))
+    return ce.pack_network(ce.canonical_network(net, sort_key=sort_key))
 
 
 theta_fit = np.array([ce.pack_network(f.model) for f in fits])
@@ -362,11 +443,17 @@ print(
 
 # %% tags=["hide-input"]
 # Check: one optimum (objective range within 1e-8 relative, the fits' own precision), reached
-# at many points that are copies of one another (canonical distance below 1e-3, more than the
-# fits' ~1e-4 precision and far less than the > 1 between distinct points).
+# at points that are copies of one another (canonical distance within the precision bound,
+# against > 1 between distinct points). The number of copies reached lies in the central
+# 99.8% of the occupancy distribution of 40 draws over 48 equally likely boxes.
 assert np.ptp(losses) < 1e-8 * best.objective
-assert distance.max() > 1.0 and max(canonical_distance) < 1e-3
-assert n_copies_found > 24
+assert distance.max() > 1.0 and max(canonical_distance) < bound
+occupancy, boxes = np.eye(41)[0], np.arange(41)  # P(k boxes hit) after 0 draws
+for _ in range(40):
+    occupancy = occupancy * boxes / 48 + np.r_[0, occupancy[:-1] * (48 - boxes[:-1]) / 48]
+assert np.isclose(occupancy @ boxes, 48 * (1 - (47 / 48) ** 40))  # the textbook mean, 27.3
+cdf = np.cumsum(occupancy)
+assert cdf[n_copies_found] > 1e-3 and 1 - cdf[n_copies_found - 1] > 1e-3
 
 # %% [markdown]
 # ## Other stationary points: a saddle and worse local minima
@@ -375,9 +462,11 @@ assert n_copies_found > 24
 # guarantee, and gradient-based fitting only certifies a *stationary* point. One stationary
 # point is easy to construct. A "dead" hidden unit, with all its weights zero, outputs
 # $\tanh(0) = 0$ and receives zero gradient, so an optimiser started there never revives it and
-# ends at a two-unit network with a dead third unit. The gradient vanishes there, yet the objective is clearly worse;
-# the Hessian (by central differences of the backpropagated gradient) has a negative
-# eigenvalue, so the point is a saddle, which only a perturbation would let the optimiser leave.
+# ends at a two-unit network. The gradient vanishes there, yet the objective is clearly worse;
+# the Hessian has a negative eigenvalue, so the point is a saddle, which only a perturbation
+# would let the optimiser leave. At such reducible points the Fisher information is singular
+# (the dead unit's input weights do not affect the likelihood), so asymptotics such as
+# $k/(2N)$ or Wald intervals do not apply there.
 
 
 # %%
@@ -398,73 +487,133 @@ assert stuck.converged and stuck.objective > best.objective + 10
 assert eig_min < -1.0
 
 # %% [markdown]
-# The saddle is the best two-unit network with a spare unit (its objective is that of the best
-# two-unit fit below, since the dead unit's weights add no penalty). A network with *only* two
-# units shows
-# genuinely different local minima: two units can cut off only two of the triangle's three
-# sides, and which two they take depends on the start. We fit such networks from 20 random
-# starts. The fits end at different objective values, so they are not symmetric copies of one
-# another; each is a local minimum (its Hessian is positive definite); and each uses a
-# different pair of the true network's units, matched by the direction of $A_j$ (the true
-# units point at $-90°$, $30°$ and $150°$).
+# The saddle is a two-unit network with a spare unit, so its objective is that of a two-unit
+# fit (the dead unit's weights add no penalty); which two-unit minimum it reaches depends on
+# the start. A network with *only* two units shows genuinely different local minima. We fit
+# such networks from 20 random starts. The fits end at a few different objective values, so
+# they are not symmetric copies of one another; each is a local minimum (its Hessian is
+# positive definite). Each is a wedge bounded by one line per unit; the table matches each unit
+# to the nearest true unit by the direction of $A_j$ and gives the angle between them. The
+# minima use different pairs of true units, and only the best one puts both lines close to
+# true sides; the others tilt one line (figure).
 
 # %%
 starts_2 = [ce.random_network(d, 2, K, rng, scale=2.0) for _ in range(20)]
 fits_2 = [ce.fit_network(X, y, s, prior_sd=SIGMA) for s in starts_2]
-values, first, counts = np.unique(
-    np.round([f.objective for f in fits_2], 6), return_index=True, return_counts=True
-)
+obj_2 = np.array([f.objective for f in fits_2])
+order = np.argsort(obj_2)
+group = np.cumsum(np.r_[0, np.diff(obj_2[order]) > 1e-3])  # same minimum: within 1e-3
+first = order[np.unique(group, return_index=True)[1]]
+values, counts = obj_2[first], np.bincount(group)
 minima_2 = [fits_2[i].model for i in first]
 eig_2 = [np.linalg.eigvalsh(objective_hessian(m)).min() for m in minima_2]
 true_angles = np.rad2deg(direction(true_net))
 angles_2 = [np.rad2deg(np.sort(direction(ce.canonical_network(m)))) for m in minima_2]
 turn = [(a[:, None] - true_angles + 180) % 360 - 180 for a in angles_2]  # (unit, true unit)
-sides_2 = [tuple(sorted(np.argmin(np.abs(t), axis=1).tolist())) for t in turn]
 two_unit = pd.DataFrame({"objective": values, "starts": counts, "min Hessian eigenvalue": eig_2})
 two_unit["directions (°)"] = [a.round().tolist() for a in angles_2]
-two_unit.assign(**{"true units": sides_2}).round(3)
+two_unit["true units"] = [tuple(np.argmin(np.abs(t), axis=1).tolist()) for t in turn]
+two_unit["angle to them (°)"] = [np.abs(t).min(axis=1).round().tolist() for t in turn]
+two_unit.round(3)
 
 # %% tags=["hide-input"]
-# Check: at least two local minima with different objectives. Fits are precise to 1e-8
-# relative (rounded at 1e-6), so any two distinct values are distinct minima, and the gaps are
-# > 1. Positive definite by a margin far above the difference Hessian's 1e-8 error. Distinct
-# pairs of true units, each pair of two different units.
+# Check: at least two local minima. A fit with gradient g near a minimum with curvature >=
+# lambda has objective within ||g||^2 / (2 lambda) of it, ||g|| <= 3 N max|g|/N: that is the
+# spread allowed inside a group, against gaps > 1 between groups (so the 1e-3 grouping
+# threshold could be anything in between). Positive definite by a margin far above the
+# difference Hessian's 1e-8 error. Distinct pairs of true units; the saddle's objective is one
+# of the two-unit minima (to the same precision).
 assert all(f.converged for f in fits_2) and len(values) >= 2 and np.diff(values).min() > 1.0
 assert min(eig_2) > 0.01
-assert len(set(sides_2)) == len(sides_2) and all(len(set(s)) == 2 for s in sides_2)
-# The best two-unit network is the dead-unit saddle of the three-unit one (zero penalty for the
-# dead unit): the same objective, found two independent ways, to the fits' precision.
-assert np.isclose(values[0], stuck.objective, rtol=1e-8)
+slack = (3 * N * max(f.grad_norm for f in [*fits_2, stuck])) ** 2 / (2 * min(eig_2))
+assert all(np.ptp(obj_2[order][group == g]) <= slack for g in range(len(values)))
+assert len(set(map(frozenset, two_unit["true units"]))) == len(values)
+assert all(len(set(s)) == 2 for s in two_unit["true units"])
+assert np.abs(values - stuck.objective).min() < slack
 
 # %%
-fig, axes = plt.subplots(1, len(minima_2), figsize=(4.3 * len(minima_2) + 1, 4.8), sharey=True)
+fig, axes = plt.subplots(1, len(minima_2), figsize=(4.3 * len(minima_2) + 1, 5.2), sharey=True)
 for ax, m, v in zip(axes, minima_2, values):
     plot_probability(ax, m, f"two units: objective {v:.1f}")
-finish_probability_figure(fig, axes, "two-unit-network-local-minima")
+finish_probability_figure(fig, axes, "two-unit-network-local-minima", ax=axes)
+
+# %% [markdown]
+# ## How high is the wall between copies?
+#
+# Between two copies of the MAP the objective rises. On the straight line from the MAP to its
+# copy with two units swapped, or with one unit's sign flipped, $f$ climbs far above its
+# minimum: the average of two equally good networks is a much worse network. At the midpoint
+# of the swap line units 0 and 1 are identical, both pointing between two sides; at the
+# midpoint of the flip line $V_{10} = 0$, so unit 0 is switched off. The highest point on a
+# line is only an *upper* bound on the barrier: another path may pass lower (in large networks
+# copies are often joined by nearly flat paths; Garipov et al. 2018). For a sign flip there is
+# a lower bound valid for every path: $V_{1j}$ changes sign, so any continuous path crosses
+# $V_{1j} = 0$, where unit $j$ drops out of the likelihood and the network is a two-unit
+# network, whose objective is at least the two-unit minimum (unit $j$'s remaining weights only
+# add penalty). Taking the best two-unit fit above as that minimum (a local search cannot
+# certify a global one), every path to a sign-flipped copy climbs at least as printed below:
+# the posterior density on the way is below $e^{-\text{barrier}}$ times its value at the MAP.
+
+# %%
+t_path = np.linspace(-0.25, 1.25, 121)
+targets = {
+    "units 0 and 1 swapped": ce.pack_network(ce.permute_hidden(best.model, np.array([1, 0, 2]))),
+    "unit 0 sign-flipped": ce.pack_network(ce.flip_hidden(best.model, np.array([-1, 1, 1]))),
+}
+path_f = {
+    n: np.array([objective_at((1 - t) * theta_hat + t * v) for t in t_path])
+    for n, v in targets.items()
+}
+barrier_line = {name: v.max() - best.objective for name, v in path_f.items()}
+barrier_flip = values[0] - best.objective  # lower bound for every path to a flipped copy
+print("highest point on the line: " + ", ".join(f"{n} +{h:.1f}" for n, h in barrier_line.items()))
+print(f"any path to a sign-flipped copy: at least +{barrier_flip:.1f}")
+
+# %% tags=["hide-input"]
+# Check: the flip line's midpoint (V_10 = 0) is itself a two-unit network: its objective is
+# at least the two-unit minimum, as the argument requires (it would fail if a lower two-unit
+# network existed there). The MAP lies below every two-unit network found.
+midpoint = objective_at((theta_hat + targets["unit 0 sign-flipped"]) / 2)
+assert midpoint >= values[0] and barrier_flip > 0
+
+# %%
+fig, ax = plt.subplots(figsize=(8, 4.8))
+for name, v in path_f.items():
+    ax.plot(t_path, v, label=f"straight line to the copy with {name}")
+ax.axhline(best.objective, color="k", lw=0.8, ls="--", label="objective at the MAP")
+ax.axhline(values[0], color="0.4", lw=1.2, ls=":", label="every path to a flipped copy rises above")
+for t in (0, 1):
+    ax.axvline(t, color="0.6", lw=0.8)
+ax.set_xlabel("position on the straight line, 0 = MAP, 1 = symmetric copy")
+ax.set_ylabel("objective f (NLL + penalty)")
+ax.set_title("Two equal minima and a wall between them", fontsize=11)
+fig.legend(loc="outside lower center", ncols=2, fontsize=9)
+save_figure(fig, "network-nll-between-symmetric-copies")
+plt.show()
 
 # %% [markdown]
 # ## The posterior is multimodal
 #
-# By the same symmetries the posterior has 48 copies, all with the same mass, of every mode
-# whose units are distinct and non-zero. A consequence that holds whatever the sampler does:
-# flipping unit $j$ maps the posterior onto itself and $A_j, a_j, V_{1j}$ onto their negatives,
-# so the exact posterior mean of every parameter except the output bias $c_1$ is zero.
-# Summaries of the raw weights from a few chains do not estimate that; they describe whichever
-# copies the chains happened to visit, which is why no table of them is shown here.
+# By the same symmetries every posterior mode that no symmetry fixes (units distinct and
+# non-zero, as at the MAP) comes with 47 other copies of the same mass. A consequence that holds
+# whatever the sampler does: flipping unit $j$ maps the posterior onto itself and
+# $A_j, a_j, V_{1j}$ onto their negatives, so the exact posterior mean of every parameter except
+# the output bias $c_1$ is zero. Summaries of the raw weights from a few chains do not estimate
+# that; they describe whichever copies the chains happened to visit, so no table of them is
+# shown here.
 #
-# We run NUTS on the model above with four chains started at dispersed random points (drawn as
-# the optimiser's starts were), so that each can settle in a different copy. The diagnostic is
-# $\hat R$, the rank-normalised split-$\hat R$ of Vehtari et al. (2021): the ratio of the spread
-# of all chains pooled to the spread within each chain, close to 1 when all chains sample the
-# same distribution. ESS, the effective sample size, is the number of independent draws that
-# would give the same Monte Carlo error as the correlated draws at hand.
+# We sample with NUTS (the No-U-Turn Sampler, PyMC's default Hamiltonian Monte Carlo method).
+# A chain is one sequence of draws, each depending on the previous one, from its own starting
+# point (`initvals`); its first `tune` steps adapt the step size and are discarded. A
+# divergence is a failed numerical trajectory, a sign of a region the sampler cannot explore
+# reliably. We run four chains from dispersed random points (drawn as the optimiser's starts
+# were), so that each can settle in a different copy; `ce.capture_sampler_messages` collects
+# PyMC's log messages instead of printing them.
 
 # %%
-shapes = {k: v.shape for k, v in model.initial_point().items()}  # the four parameter blocks
-initvals = [{k: 2.0 * rng.standard_normal(s) for k, s in shapes.items()} for _ in range(4)]
+initvals = [as_point(2.0 * rng.standard_normal(13)) for _ in range(4)]
 draws, tune = (150, 300) if FAST else (300, 400)
 options = dict(cores=1, init="adapt_diag", progressbar=False, compute_convergence_checks=False)
-# The sampler's log messages are collected instead of printed; its diagnostics are checked below.
 with model, ce.capture_sampler_messages() as sampler_messages:
     dt = pm.sample(
         draws, tune=tune, chains=4, initvals=initvals, random_seed=RANDOM_SEED, **options
@@ -475,62 +624,81 @@ nets = [[ce.unpack_network(t, d, H_units, K) for t in chain] for chain in poster
 
 
 def copy_label(net):
-    """Which copy a network is in: the signs of V_1 and the order of the unit directions."""
+    """Which of the 48 copies a network is in, as a tuple of 6 numbers: the signs of V_1
+    (which units are flipped), then the order of the flipped units' directions (the
+    permutation)."""
     signs = np.where(net.output_weights[1] < 0, -1, 1)
-    return tuple(signs) + tuple(np.argsort(direction(ce.flip_hidden(net, signs))))
+    return tuple(signs) + tuple(np.argsort(sort_key(ce.flip_hidden(net, signs))))
 
 
 labels = [{copy_label(n) for n in chain} for chain in nets]
 print(f"divergences: {n_divergent}; copies visited by each chain: {[len(s) for s in labels]}")
 print(f"distinct copies over the 4 chains: {len(set().union(*labels))}")
+print(f"(chance that 4 chains in random copies share one: {1 - 47 * 46 * 45 / 48**3:.2f})")
 
 # %% [markdown]
-# Each chain stays in one copy (every draw of a chain has the same signs of $V_1$ and order of
-# units), and no two chains share a copy. $\hat R$ on the raw weights detects that, while
-# $\hat R$ on quantities that the symmetries leave unchanged checks whether the chains agree on
-# them: the log-likelihood of the data, the predicted probability
-# at three points, and each parameter after mapping every draw to its canonical form. The MCSE
-# (Monte Carlo standard error, posterior sd over $\sqrt{\text{ESS}}$) states the precision of
-# each posterior mean.
+# Each chain stays in one copy: every draw of a chain has the same signs of $V_1$ and order of
+# units, as the wall above predicts. Whether two chains share a copy is luck. $\hat R$ compares
+# chains. ArviZ's default, the rank-normalised split-$\hat R$ of Vehtari et al. (2021), splits
+# each chain in half, replaces the draws by normal scores of their ranks, and computes
+# $\hat R = \sqrt{\widehat{\operatorname{var}}^+ / W}$, where $W$ is the mean within-half-chain
+# variance and $\widehat{\operatorname{var}}^+$ adds the variance between the half-chain means;
+# it reports the larger of this and the same for the folded draws $|\theta - \text{median}|$.
+# It is close to 1 when all chains sample the same distribution. ESS, the effective sample
+# size, is the number of independent draws that would give the same Monte Carlo error. On the
+# raw weights $\hat R$ detects the different copies, while on quantities that the symmetries
+# leave unchanged it checks whether the chains agree on them: the log-likelihood of the data,
+# the predicted probability at three points, and each parameter in canonical form. The MCSE
+# (Monte Carlo standard error of a posterior mean, the posterior sd over $\sqrt{\text{ESS}}$,
+# with ArviZ's ESS for the mean) states each mean's precision; the MAP plug-in and the truth
+# are shown beside it.
 
 # %%
 canon = np.array([[canonical(n) for n in chain] for chain in nets])
 x_probe = np.array([[0.0, 0.0], [1.5, 0.0], [0.0, -1.5]])
 prob_probe = np.array([[n.predict_proba(x_probe)[:, 1] for n in chain] for chain in nets])
-invariants = {"log-likelihood": np.array([[-nll_at(t) for t in c] for c in posterior])}
+invariants = {"log-likelihood": np.array([[-objective_at(t, None) for t in c] for c in posterior])}
 invariants |= {
     f"q(y=1 | x=({x[0]:g}, {x[1]:g}))": prob_probe[..., j] for j, x in enumerate(x_probe)
 }
-stats = {"posterior mean": np.mean, "MCSE": az.mcse, "ess_bulk": az.ess, "r_hat": az.rhat}
-diag = pd.DataFrame({k: [float(f(v)) for v in invariants.values()] for k, f in stats.items()})
+stats_fns = {"posterior mean": np.mean, "MCSE": az.mcse, "ess_bulk": az.ess, "r_hat": az.rhat}
+diag = pd.DataFrame({k: [float(f(v)) for v in invariants.values()] for k, f in stats_fns.items()})
 diag.index = list(invariants)
+diag["MAP"] = [-best.nll, *best.model.predict_proba(x_probe)[:, 1]]
+diag["truth"] = [-ce.network_nll_grad(X, y, true_net)[0], *true_net.predict_proba(x_probe)[:, 1]]
 rhat_raw = np.array([float(az.rhat(posterior[..., j])) for j in range(12)])  # all but c_1
 rhat_canon = np.array([float(az.rhat(canon[..., j])) for j in range(13)])
-ess_canon = np.array([float(az.ess(canon[..., j])) for j in range(13)])
+checked = [*invariants.values(), *np.moveaxis(canon, -1, 0)]
+ess_low = np.array([min(float(az.ess(v)), float(az.ess(v, method="folded"))) for v in checked])
 print(f"r_hat of the 12 raw weights: {rhat_raw.min():.2f} to {rhat_raw.max():.2f}")
-print(f"13 canonical parameters: r_hat <= {rhat_canon.max():.3f}, ess >= {ess_canon.min():.0f}")
+print(f"13 canonical parameters: r_hat <= {rhat_canon.max():.3f}, ess >= {ess_low[4:].min():.0f}")
 diag.round(3)
 
 # %% tags=["hide-input"]
-# Check: no divergences; one copy per chain, a different one for each chain. r_hat^2 is about
-# 1 + (variance of the chain means) / (within-chain variance): r_hat > 1.2 means chain means
-# spread by more than about 0.6 within-chain sd, r_hat < 1.05 that they spread by less than
-# about 0.3 sd. When chains agree, r_hat is about 1 + 4 / ESS (8 split half-chains), so at
-# ESS >= 150 it stays below 1.03: 1.05 is not crossed by noise alone. MCSE < 0.01 makes the
-# probabilities' posterior means good to +-0.01 (a 2-MCSE interval of +-0.02 at worst).
-assert n_divergent == 0
-assert all(len(s) == 1 for s in labels) and len(set().union(*labels)) == 4
-assert rhat_raw.min() > 1.2
-assert (diag["r_hat"] < 1.05).all() and rhat_canon.max() < 1.05
-assert (diag["ess_bulk"] > 150).all() and ess_canon.min() > 150
-assert (diag["MCSE"].iloc[1:] < 0.01).all()
+# Check: no divergences; one copy per chain. The R-hat threshold follows from the achieved ESS:
+# when 8 half-chains agree, each half-chain mean has variance ~ 8 sd^2 / ESS, so
+# R-hat^2 - 1 <~ (8 / ESS) chi^2_7 / 7. Each of the 17 quantities has two R-hats (bulk,
+# folded): each threshold is the chi^2_7 quantile at 1 - 0.01 / 34, a 1% family-wise false
+# alarm; ESS >= 100 keeps >= 12 effective draws per half-chain for the normal approximation.
+# Some raw weight must exceed the largest threshold (all do here, but a weight whose slot holds
+# the same unit with the same sign in every chain would not). Each canonical unit stays within
+# 60 degrees (half the spacing) of the MAP's unit in its slot; a draw sorted across the branch
+# cut would be > 60 degrees off, so the canonical order is unambiguous.
+assert n_divergent == 0 and all(len(s) == 1 for s in labels) and ess_low.min() > 100
+limit = np.sqrt(1 + 8 / ess_low * stats.chi2.ppf(1 - 0.01 / 34, 7) / 7)
+assert (np.r_[diag["r_hat"], rhat_canon] < limit).all() and rhat_raw.max() > limit.max()
+key = lambda n: np.rad2deg(sort_key(ce.canonical_network(n, sort_key=sort_key)))  # noqa: E731
+off = np.abs(np.array([[key(n) for n in c] for c in nets]) - key(best.model)).max(axis=-1)
+print(f"largest angle of a canonical unit from the MAP's: {off.max():.0f}°")
+assert off.max() < 60
+print(f"R-hat thresholds {limit.min():.3f} to {limit.max():.3f}")
 
 # %% [markdown]
 # What $\hat R$ shows here, precisely:
 #
-# - On the raw weights it is far above 1: the chains are in different symmetric copies. In
-#   parameter space they have not converged to the posterior, which gives each of the 48 copies
-#   the same mass, and their raw means are no estimate of the true ones (zero).
+# - On the raw weights it is far above 1 (printed range): the chains are in different symmetric copies. In
+#   parameter space they have not converged to the posterior, which is the equal mixture of all
+#   48 copies, and their raw means are no estimate of the true ones (zero).
 # - On the invariant quantities it is close to 1: the four chains, started at dispersed points,
 #   found the same mode up to symmetry and agree on everything the symmetries leave unchanged.
 #   For such quantities every copy has the same distribution, so one copy is enough; if this
@@ -541,29 +709,47 @@ assert (diag["MCSE"].iloc[1:] < 0.01).all()
 #   network showed that network likelihoods do have worse local optima. No diagnostic computed
 #   from the chains alone can rule such a mode out.
 #
-# The pair plot shows two of the twelve weights, one colour per chain (the pair of weights in
-# which the two closest chains are furthest apart). In the raw parameters the chains form
-# separate clouds, images of one another under sign flips and swaps of units; after
-# canonicalisation they lie on top of each other.
+# The posterior mean is not the mode: in canonical form, the draws' mean lies further out than
+# the MAP along the MAP's direction, by many MCSE (printed below). A Laplace approximation,
+# a Gaussian centred at the MAP, would misplace the posterior's centre along that direction.
+#
+# The figure shows two of the twelve weights, chosen so that the four chains' raw clouds are
+# well apart (the pair in which the two closest chains' means are furthest apart). In the raw
+# parameters each chain forms its own cloud; a slot holds a different unit in each copy, so
+# the clouds differ in shape. After canonicalisation the chains' distributions of each weight
+# (right) lie on top of each other.
 
 # %%
 names = [f"A[{j},{m}]" for j in range(3) for m in range(2)] + [f"a[{j}]" for j in range(3)]
 names += [f"V[1,{j}]" for j in range(3)]
-means = posterior[..., :12].mean(axis=1)  # (chain, weight); below: closest two chains' distance
+means = posterior[..., :12].mean(axis=1)  # (chain, weight)
 ix, iy = max(itertools.combinations(range(12), 2), key=lambda ij: pdist(means[:, list(ij)]).min())
-fig, axes = plt.subplots(1, 2, figsize=(11, 5), sharex=True, sharey=True)
-for ax, sample in zip(axes, (posterior, canon)):
-    for c in range(4):
-        ax.scatter(sample[c, :, ix], sample[c, :, iy], s=8, alpha=0.5, label=f"chain {c}")
-    ax.set_xlabel(f"weight {names[ix]}")
+fig, axes = plt.subplots(1, 3, figsize=(14, 4.8), width_ratios=[1.2, 1, 1])
+for c in range(4):
+    axes[0].scatter(
+        posterior[c, ::2, ix], posterior[c, ::2, iy], s=10, alpha=0.6, label=f"chain {c}"
+    )
+    for ax, j in zip(axes[1:], (ix, iy)):
+        ax.hist(canon[c, :, j], bins=20, histtype="step", density=True, lw=1.5)
+axes[0].set(xlabel=f"raw {names[ix]}", ylabel=f"raw {names[iy]}")
 axes[0].set_title("raw draws: one symmetric copy per chain", fontsize=11)
-axes[1].set_title("canonicalised draws: the same mode in every chain", fontsize=11)
-axes[0].set_ylabel(f"weight {names[iy]}")
-handles = axes[0].get_legend_handles_labels()
-fig.legend(*handles, loc="outside lower center", ncols=4, fontsize=10, markerscale=1.5)
+for ax, j in zip(axes[1:], (ix, iy)):
+    ax.set(xlabel=f"canonical {names[j]}", ylabel="density", yticks=[])
+    ax.set_title("canonical: the same in every chain", fontsize=11)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=10)
 save_figure(fig, "network-posterior-symmetric-modes")
 plt.show()
 
+# %% tags=["hide-input"]
+# Check: the mean is not the mode. Each canonical draw projected on the MAP's direction; the
+# mean of the projections exceeds the MAP's length by more than 3 MCSE of that mean.
+map_canon = canonical(best.model)
+along = canon @ (map_canon / np.linalg.norm(map_canon))  # (chain, draw)
+excess_along, mcse_along = along.mean() - np.linalg.norm(map_canon), float(az.mcse(along))
+print(
+    f"canonical mean beyond the MAP along its direction: {excess_along:.2f} (MCSE {mcse_along:.2f})"
+)
+assert excess_along > 3 * mcse_along
 
 # %% [markdown]
 # ## What this gives us
@@ -572,27 +758,29 @@ plt.show()
 # log-likelihood is still the summed cross entropy, and minimising it (plus the prior's
 # penalty) is still exactly what PyMC's MAP does. What changes is the geometry. The likelihood
 # of a network is invariant under permutations and sign flips of the hidden units, so every
-# optimum comes with $H!\,2^H$ equal copies; and it can have worse local optima and saddles
-# besides, as the two-unit network and the dead unit showed. Maximum likelihood then picks one
-# member of a set of equivalent points, while the posterior is a mixture over all of them.
-# $\hat R$ must be read with that in mind: on raw weights it flags chains in different copies,
-# on invariant quantities it checks that the chains agree, and on neither does it show that
-# all modes were found. Statements about the model are best made about the function it
-# computes rather than about its weights.
+# optimum that no symmetry fixes comes with $J!\,2^J$ equal copies, separated by walls that
+# the sampler did not cross; and it can have worse local optima and saddles besides, as the
+# two-unit network and the dead unit showed. Maximum likelihood then picks one member of a set
+# of equivalent points, while the posterior is a mixture over all of them. $\hat R$ must be
+# read with that in mind: on raw weights it flags chains in different copies, on invariant
+# quantities it checks that the chains agree, and on neither does it show that all modes were
+# found. Statements about the model are best made about the function it computes rather than
+# about its weights.
 #
 # ## References
 #
-# - Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, §5.1.1 "Weight-space
-#   symmetries". Springer.
 # - Sussmann, H. J. (1992). Uniqueness of the weights for minimal feedforward nets with a given
 #   input-output map. *Neural Networks* 5(4), 589–593.
 # - Neal, R. M. (1996). *Bayesian Learning for Neural Networks*. Lecture Notes in Statistics
 #   118, Springer.
+# - Jasra, A., Holmes, C. C. and Stephens, D. A. (2005). Markov chain Monte Carlo methods and
+#   the label switching problem in Bayesian mixture modeling. *Statistical Science* 20(1),
+#   50–67.
+# - Garipov, T., Izmailov, P., Podoprikhin, D., Vetrov, D. and Wilson, A. G. (2018). Loss
+#   surfaces, mode connectivity, and fast ensembling of DNNs. *NeurIPS* 31.
 # - Vehtari, A., Gelman, A., Simpson, D., Carpenter, B. and Bürkner, P.-C. (2021).
 #   Rank-normalization, folding, and localization: an improved $\hat R$ for assessing
 #   convergence of MCMC. *Bayesian Analysis* 16(2), 667–718.
-# - Pourzanjani, A. A., Jiang, R. M. and Petzold, L. R. (2017). Improving the identifiability
-#   of neural networks for Bayesian inference. NIPS Workshop on Bayesian Deep Learning.
 
 # %%
 # %load_ext watermark
