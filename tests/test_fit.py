@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import statsmodels.api as sm
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import cross_entropy_mle as ce
@@ -147,24 +147,6 @@ def test_several_blocks_give_the_statsmodels_fit():
     assert fit.converged
     np.testing.assert_allclose(ce.pack_params(fit.weights, fit.bias), params.ravel(), atol=1e-6)
     assert fit.nll == pytest.approx(nll, rel=1e-10)
-
-
-@settings(max_examples=30, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.integers(4, 14), st.integers(1, 2), st.integers(2, 3))
-def test_fit_and_linear_program_agree(seed, n, d, k):
-    # Small integer-valued data: a mix of overlapping, quasi- and completely separated sets.
-    rng = np.random.default_rng(seed)
-    X = rng.integers(-2, 3, size=(n, d)).astype(float)
-    y = rng.integers(0, k, size=n)
-    assume(np.unique(y).size == k)
-    assume(np.linalg.matrix_rank(np.column_stack([np.ones(n), X])) == d + 1)
-    direction = ce.separation_direction(X, y)
-    if direction is None:
-        fit = ce.fit_cross_entropy(X, y)
-        assert fit.converged
-    else:
-        with pytest.raises(ce.SeparationError, match="separation"):
-            ce.fit_cross_entropy(X, y)
 
 
 # --- non-convergence, bad input ---------------------------------------------------------------

@@ -19,7 +19,7 @@ from ..objective import SoftmaxRegressionLoss
 from ..validate import check_int, check_positive, check_X_y
 from .models import prior_sd
 
-__all__ = ["OptimizerOutcome", "fit_map", "map_status", "optimizer_outcome"]
+__all__ = ["OptimizerOutcome", "find_map", "fit_map", "map_status", "optimizer_outcome"]
 
 #: scipy's ``OptimizeResult.status`` when the iteration limit was reached (BFGS, trust-ncg).
 SCIPY_MAX_ITER_STATUS = 1
@@ -118,6 +118,31 @@ def map_status(
     return "line search"
 
 
+def find_map(model: pm.Model, method: str, **options):
+    """:func:`pymc.find_MAP` as every MAP fitter here calls it, its report left to the policy.
+
+    No jitter, ``return_inferencedata=True`` (the current API), no progress bar. PyMC's own
+    warning that the optimiser reported failure, and scipy's note that ``method`` ignores the
+    bounds PyMC passes as None, are silenced: :func:`map_status` judges the result instead.
+    ``options`` go to the optimiser (``gtol``, ``maxiter``, ``initvals``).
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message="The optimizer did not converge", category=UserWarning
+        )
+        warnings.filterwarnings(
+            "ignore", message=f"Method {method} does not use", category=RuntimeWarning
+        )
+        return pm.find_MAP(
+            method=method,
+            model=model,
+            jitter=False,
+            return_inferencedata=True,
+            progressbar=False,
+            **options,
+        )
+
+
 def fit_map(model: pm.Model, tol: float = 1e-8, max_iter: int = 500) -> FitResult:
     r"""Maximise a :func:`softmax_regression_model`'s log posterior with :func:`pymc.find_MAP`.
 
@@ -163,24 +188,7 @@ def fit_map(model: pm.Model, tol: float = 1e-8, max_iter: int = 500) -> FitResul
     K = len(model.coords["class"])
     X, y, _ = check_X_y(model["X"].get_value(), model["y"].get_value(), K)
     sigma = prior_sd(model, ("W_free", "b_free"))
-    with warnings.catch_warnings():
-        # scipy notes that trust-ncg ignores the bounds PyMC passes as None, and PyMC warns when
-        # the optimiser reports failure: map_status judges that instead.
-        warnings.filterwarnings(
-            "ignore", message="Method trust-ncg does not use", category=RuntimeWarning
-        )
-        warnings.filterwarnings(
-            "ignore", message="The optimizer did not converge", category=UserWarning
-        )
-        dt = pm.find_MAP(
-            method="trust-ncg",
-            model=model,
-            jitter=False,
-            return_inferencedata=True,
-            progressbar=False,
-            gtol=tol * y.size,
-            maxiter=max_iter,
-        )
+    dt = find_map(model, "trust-ncg", gtol=tol * y.size, maxiter=max_iter)
     post = dt.posterior.to_dataset()
     W_free = post["W_free"].values[0, 0]
     b_free = post["b_free"].values[0, 0]

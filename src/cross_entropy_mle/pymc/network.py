@@ -8,8 +8,6 @@ The variables mirror :class:`~cross_entropy_mle.network.Network`: ``hidden_weigh
 (entries 1..K-1 of c), in the order of :func:`~cross_entropy_mle.network.pack_network`.
 """
 
-import warnings
-
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
@@ -17,7 +15,7 @@ import pytensor.tensor as pt
 from ..convergence import FitResult, fit_result, precision_floor_reached
 from ..network import Network, check_network, network_nll_grad, pack_network, unpack_network
 from ..validate import check_int, check_positive, check_X_y
-from .map import map_status, optimizer_outcome
+from .map import find_map, map_status, optimizer_outcome
 from .models import check_prior, prior_sd
 
 __all__ = ["FREE_VARS", "fit_network_map", "network_model", "posterior_networks"]
@@ -141,25 +139,7 @@ def fit_network_map(
         "output_weights_free": start.output_weights[1:],
         "output_bias_free": start.output_bias[1:],
     }
-    with warnings.catch_warnings():
-        # Judged below by the core's policy instead: PyMC's warning that the optimiser reported
-        # failure, and scipy's note that BFGS ignores the bounds PyMC passes as None.
-        warnings.filterwarnings(
-            "ignore", message="The optimizer did not converge", category=UserWarning
-        )
-        warnings.filterwarnings(
-            "ignore", message="Method BFGS does not use", category=RuntimeWarning
-        )
-        dt = pm.find_MAP(
-            method="BFGS",
-            model=model,
-            initvals=initvals,
-            jitter=False,
-            return_inferencedata=True,
-            progressbar=False,
-            gtol=0.1 * gtol * y.size,
-            maxiter=max_iter,
-        )
+    dt = find_map(model, "BFGS", initvals=initvals, gtol=0.1 * gtol * y.size, maxiter=max_iter)
     post = dt.posterior.to_dataset()
     theta = np.concatenate([np.ravel(post[name].values[0, 0]) for name in FREE_VARS])
     precision = 0.0 if sigma is None else sigma**-2
