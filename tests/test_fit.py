@@ -7,18 +7,10 @@ import pytest
 import statsmodels.api as sm
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from overlapping_data import simulated
 
 import cross_entropy_mle as ce
 from cross_entropy_mle.objective import SoftmaxRegressionLoss
-
-
-def simulated(seed, n=400, d=2, k=3, scale=0.8):
-    """Overlapping classes from moderate true weights (the MLE exists)."""
-    rng = np.random.default_rng(seed)
-    W = rng.normal(scale=scale, size=(k, d))
-    b = rng.normal(scale=0.3, size=k)
-    X, y, _ = ce.simulate(n, W, b, rng)
-    return X, y
 
 
 def statsmodels_params(X, y):

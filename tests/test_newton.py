@@ -2,20 +2,12 @@
 
 import numpy as np
 import pytest
+from overlapping_data import simulated
 
 import cross_entropy_mle as ce
 from cross_entropy_mle import objective as O
 from cross_entropy_mle.newton import newton, pcg
 from cross_entropy_mle.objective import SoftmaxRegressionLoss
-
-
-def simulated(seed, n=400, d=2, k=3, scale=0.8):
-    """Overlapping classes from moderate true weights (the MLE exists)."""
-    rng = np.random.default_rng(seed)
-    W = rng.normal(scale=scale, size=(k, d))
-    b = rng.normal(scale=0.3, size=k)
-    X, y, _ = ce.simulate(n, W, b, rng)
-    return X, y
 
 
 def test_certificate_by_conjugate_gradients_when_the_bound_is_inconclusive(monkeypatch):

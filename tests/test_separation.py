@@ -4,19 +4,11 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from overlapping_data import simulated
 
 import cross_entropy_mle as ce
 from cross_entropy_mle.separation import check_identifiable
 from cross_entropy_mle.standardise import standardise
-
-
-def simulated(seed, n=400, d=2, k=3, scale=0.8):
-    """Overlapping classes from moderate true weights (the MLE exists)."""
-    rng = np.random.default_rng(seed)
-    W = rng.normal(scale=scale, size=(k, d))
-    b = rng.normal(scale=0.3, size=k)
-    X, y, _ = ce.simulate(n, W, b, rng)
-    return X, y
 
 
 def fit_error(X, y, n_classes=None):
