@@ -4,6 +4,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
+# Independent notebooks run in parallel, one job per core; `make -j1` (or any -jN) overrides it.
+# Each job's output is printed whole when it ends, so lines do not interleave.
+JOBS ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+MAKEFLAGS += -j$(JOBS) --output-sync=target
+
 # A Python >= 3.12: $(PYTHON) if given, else the first that works of python3.13, python3.12,
 # python3, then pyenv's installed 3.12+ versions. pyenv shims exist but fail when their version
 # is not selected, so each candidate is run, not just looked up.
@@ -29,11 +34,15 @@ EXECUTED := $(NOTEBOOKS:notebooks/%.ipynb=build/notebooks/%.ipynb)
 PAIRED := $(NOTEBOOKS:.ipynb=.py)
 LINTED := src tests tools benchmarks $(PAIRED)
 
-.PHONY: all setup notebooks html test test-fast lint sync bench lock clean distclean help check-python check-system
+SEED ?= 1
+PORT ?= 8000
+
+.PHONY: all setup notebooks html test test-fast lint sync bench lock lab serve other-seed clean distclean help check-python check-system
 .SECONDARY:
 .DELETE_ON_ERROR:
 
 all: setup notebooks html ## Set up .venv, execute the notebooks, regenerate figures/ and the HTML
+	@echo "Done. The site is build/html/index.html (open it in a browser, or run: make serve)."
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -59,7 +68,7 @@ $(INSTALLED): $(LOCK) pyproject.toml | check-python
 notebooks: $(EXECUTED) ## Execute the notebooks into build/notebooks/ and write their figures
 
 build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py tools/paths.py $(LOCK) | $(INSTALLED) check-system
-	$(PY) -m tools.run_notebook $< $@
+	@$(PY) -m tools.run_notebook $< $@
 
 html: build/html/index.html ## Render the executed notebooks and the API as a static site
 
@@ -89,6 +98,21 @@ lock: ## Refresh requirements.lock from pyproject.toml (needs network access to 
 	@test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install --quiet "uv==$(UV_VERSION)"; }
 	$(UV) pip compile pyproject.toml --extra notebooks --extra docs --extra test --extra dev \
 	  --universal --python-version 3.12 -o $(LOCK)
+
+lab: $(INSTALLED) ## Open JupyterLab on the notebooks, in the project's environment
+	$(VENV)/bin/jupyter lab notebooks
+
+serve: ## Serve the built site on http://127.0.0.1:8000/ (PORT=... for another port; Ctrl-C stops)
+	@test -f build/html/index.html || { echo "error: no site yet: run make first"; exit 1; }
+	@echo "Serving build/html at http://127.0.0.1:$(PORT)/ (Ctrl-C stops)"
+	@$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory build/html
+
+# Not part of `make test`: the asserts must hold for any seed, not only the committed one.
+other-seed: $(NOTEBOOKS:notebooks/%.ipynb=build/seed-$(SEED)/%.ipynb) ## Run every notebook in full mode with another RANDOM_SEED (SEED=1) into build/seed-1/
+	@echo "Every notebook's asserts hold with RANDOM_SEED = $(SEED) (outputs in build/seed-$(SEED)/)."
+
+build/seed-$(SEED)/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py | $(INSTALLED) check-system
+	@$(PY) -m tools.run_notebook $< $@ --seed $(SEED) --figures build/seed-$(SEED)/figures
 
 clean: ## Remove build outputs (build/), keeping figures/ and .venv
 	rm -rf build

@@ -1,6 +1,7 @@
 """Atomic notebook execution: figures and the executed notebook appear only on success."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -60,8 +61,12 @@ def test_successful_run_moves_figures_and_writes_the_notebook(layout, capsys):
         k: os.environ.get(k) for k in ("CROSS_ENTROPY_MLE_FIGURES", "CROSS_ENTROPY_MLE_FAST")
     }
     # Through the command line, as the Makefile runs it.
-    run_notebook.main([str(src), str(out_dir / "tiny.ipynb"), "--figures", str(figures), "--fast"])
-    assert capsys.readouterr().out.strip().endswith("figures: tiny-line.png")
+    run_notebook.main(
+        [str(src), str(out_dir / "tiny.ipynb"), "--figures", str(figures), "--fast", "--verbose"]
+    )
+    summary, figure_line = capsys.readouterr().out.strip().splitlines()
+    assert re.fullmatch(r"tiny +\d+\.\d s  \(fast, 1 figures\)", summary), summary
+    assert figure_line.strip() == "figures: tiny-line.png"
     assert sorted(p.name for p in figures.iterdir()) == ["tiny-line.png"]
     assert (figures / "tiny-line.png").read_bytes().startswith(b"\x89PNG")
     nb = nbformat.read(out_dir / "tiny.ipynb", as_version=4)
@@ -110,12 +115,40 @@ def test_command_line_from_another_directory_with_relative_paths(layout):
         "build/tiny.ipynb",
         "--figures",
         "figures",
+        "--verbose",
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=src_dir.parent, env=env)
     assert proc.returncode == 0, proc.stderr
+    # One line and the figure list; nothing from the kernel machinery on stderr.
+    assert proc.stderr == ""
+    assert proc.stdout.splitlines()[0].startswith("tiny ")
     assert "figures: tiny-line.png" in proc.stdout
     assert sorted(p.name for p in figures.iterdir()) == ["tiny-line.png"]
     nb = nbformat.read(out_dir / "tiny.ipynb", as_version=4)
     assert nb.cells[0].outputs[0]["text"].strip() == "True False"
     assert leftovers(out_dir) == []
+
+
+SEED_CELL = "RANDOM_SEED = 20_240_601\nprint(RANDOM_SEED)"
+
+
+def test_seed_replaces_the_random_seed_line(layout):
+    src_dir, out_dir, figures = layout
+    src = write_notebook(src_dir / "seeded.ipynb", "x = 1", SEED_CELL)
+    run_notebook.run(src, out_dir / "seeded.ipynb", figures=figures, seed=7)
+    nb = nbformat.read(out_dir / "seeded.ipynb", as_version=4)
+    assert nb.cells[1].source.startswith("RANDOM_SEED = 7\n")
+    assert nb.cells[1].outputs[0]["text"].strip() == "7"
+    # Without a seed the notebook's own runs.
+    run_notebook.run(src, out_dir / "seeded.ipynb", figures=figures)
+    nb = nbformat.read(out_dir / "seeded.ipynb", as_version=4)
+    assert nb.cells[1].outputs[0]["text"].strip() == "20240601"
+
+
+def test_seed_without_a_seed_line_is_an_error(layout):
+    src_dir, out_dir, figures = layout
+    src = write_notebook(src_dir / "unseeded.ipynb", "SEED = 3")
+    with pytest.raises(ValueError, match="RANDOM_SEED = <int>"):
+        run_notebook.run(src, out_dir / "unseeded.ipynb", figures=figures, seed=7)
+    assert not (out_dir / "unseeded.ipynb").exists()

@@ -10,22 +10,42 @@ the notebook and the failing cell and leaves the previous outputs untouched.
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 from .paths import FIGURES_DIR
 
+SEED_LINE = re.compile(r"^RANDOM_SEED = [0-9_]+$", re.MULTILINE)
 
-def run(src, out, figures=FIGURES_DIR, fast=False, timeout=1800):
-    """Execute ``src`` and write it to ``out``; return the list of figure files written."""
+
+def set_seed(nb, seed):
+    """Replace the notebook's ``RANDOM_SEED = <int>`` line by ``RANDOM_SEED = seed``."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and SEED_LINE.search(cell.source):
+            cell.source = SEED_LINE.sub(f"RANDOM_SEED = {int(seed)}", cell.source, count=1)
+            return nb
+    raise ValueError("the notebook has no line 'RANDOM_SEED = <int>' to replace with --seed")
+
+
+def run(src, out, figures=FIGURES_DIR, fast=False, seed=None, timeout=1800):
+    """Execute ``src`` and write it to ``out``; return the list of figure files written.
+
+    With ``seed``, the notebook's ``RANDOM_SEED = <int>`` line is replaced before execution (the
+    executed copy shows the seed used).
+    """
     src, out, figures = Path(src), Path(out), Path(figures)
     nb = nbformat.read(src, as_version=4)
+    if seed is not None:
+        set_seed(nb, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="figures-", dir=out.parent) as tmp:
@@ -37,8 +57,14 @@ def run(src, out, figures=FIGURES_DIR, fast=False, timeout=1800):
         old = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
+            # IPC sockets in the temporary directory, not TCP: local only, and no warning from
+            # ipykernel about unencrypted TCP on stderr.
+            config = Config()
+            config.KernelManager.transport = "ipc"
+            config.KernelManager.ip = str(Path(tmp) / "kernel")
             client = NotebookClient(
                 nb,
+                config=config,
                 timeout=timeout,
                 kernel_name="python3",
                 resources={"metadata": {"path": str(src.parent)}},
@@ -79,9 +105,18 @@ def main(argv=None):
     parser.add_argument(
         "--fast", action="store_true", help="run in fast mode (smaller N, fewer draws)"
     )
+    parser.add_argument(
+        "--seed", type=int, help="replace the notebook's RANDOM_SEED = <int> line by this seed"
+    )
+    parser.add_argument("--verbose", action="store_true", help="also list the figures written")
     args = parser.parse_args(argv)
-    written = run(args.src, args.out, args.figures, args.fast)
-    print(f"{args.src} -> {args.out}; figures: {', '.join(p.name for p in written) or 'none'}")
+    start = time.perf_counter()
+    written = run(args.src, args.out, args.figures, args.fast, args.seed)
+    seconds = time.perf_counter() - start
+    mode = ("fast" if args.fast else "full") + ("" if args.seed is None else f", seed {args.seed}")
+    print(f"{Path(args.src).stem:<40} {seconds:6.1f} s  ({mode}, {len(written)} figures)")
+    if args.verbose:
+        print(f"  figures: {', '.join(p.name for p in written) or 'none'}")
 
 
 if __name__ == "__main__":
