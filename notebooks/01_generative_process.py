@@ -252,14 +252,14 @@ plt.show()
 
 
 # %%
-def gauss_hermite_pi(n_nodes):
-    """pi_k = E[softmax(W x + b)_k] for x ~ N(0, I_2), by an n_nodes^2 Gauss-Hermite rule."""
+def gauss_hermite_pi(n_nodes, b=b_true, f=None):
+    """pi = E[softmax(W x + b)] (or E[f(softmax(W x + b))]) for x ~ N(0, I_2), by an
+    n_nodes^2 Gauss-Hermite rule."""
     nodes, weights = hermegauss(n_nodes)
     u0, u1 = np.meshgrid(nodes, nodes)
     w = np.outer(weights, weights).ravel() / weights.sum() ** 2
-    return w @ ce.softmax(
-        ce.linear_predictor(np.column_stack([u0.ravel(), u1.ravel()]), W_true, b_true)
-    )
+    q = ce.softmax(ce.linear_predictor(np.column_stack([u0.ravel(), u1.ravel()]), W_true, b))
+    return w @ (q if f is None else f(q))
 
 
 def label_cells(X, y, n_groups=10):
@@ -369,6 +369,106 @@ assert (
 # feature distributions determine $W$ and $b$, the joint and the conditional likelihood give
 # different estimates (Efron 1975).
 #
+# ## Exercises
+#
+# **1 (easy).** The story asks nothing of the features: they may be set by design. Fix every
+# feature vector at $x = (1, 0)$ with `pm.do` on `X` in `true_process`, and draw the $N$ labels.
+# Predict the label frequencies, and how far from them the observed shares may fall.
+
+# %% [markdown]
+# :::{dropdown} Solution
+# With $x$ fixed, the labels are i.i.d. $\operatorname{Cat}(p^\star(\cdot \mid x))$ with logits
+# $W^\star x + b^\star = (0,\ 1.5 + 0.5,\ -1 - 0.5) = (0, 2, -1.5)$, so
+# $p^\star(\cdot \mid x) = (1, e^2, e^{-1.5}) / (1 + e^2 + e^{-1.5}) \approx (0.116, 0.858, 0.026)$.
+# The count of class $k$ is Binomial$(N, p^\star_k)$: each share has standard error
+# $\sqrt{p^\star_k (1 - p^\star_k) / N}$, below 0.007 for $N = 3000$. The cell tests the three
+# counts exactly, at a 1% false-alarm rate in all.
+# :::
+
+# %% tags=["hide-input"]
+x_design = np.array([1.0, 0.0])
+p_design = ce.softmax(W_true @ x_design + b_true)
+y_design = pm.draw(pm.do(true_process, {"X": np.tile(x_design, (N, 1))})["y"], random_seed=rng)
+count_design = np.bincount(y_design, minlength=K)
+print("predicted", p_design.round(3), " observed", (count_design / N).round(3))
+# exact binomial tests, union bound over K classes: a false alarm with probability <= 1%
+assert np.round(p_design, 3).tolist() == [0.116, 0.858, 0.026]  # the numbers quoted
+assert np.sqrt(p_design * (1 - p_design) / 3000).max() < 0.007
+assert min(two_sided(stats.binom(N, p_design[k]), count_design[k]) for k in range(K)) > 0.01 / K
+
+# %% [markdown]
+# **2 (medium).** The generative model puts independent $\mathcal{N}(0, 2^2)$ priors on $b_1$ and
+# $b_2$. Predict the prior variances of the three log-odds at $x = 0$, $b_1 - b_0$, $b_2 - b_0$
+# and $b_2 - b_1$, and check them on 4,000 draws from the model's prior. Which correlation
+# between $b_1$ and $b_2$, keeping their variances equal, would make the three variances equal?
+
+# %% [markdown]
+# :::{dropdown} Solution
+# With $b_0 = 0$: $\operatorname{Var}(b_1) = \operatorname{Var}(b_2) = 4$ and
+# $\operatorname{Var}(b_2 - b_1) = 4 + 4 = 8$. With variances $s^2$ and correlation $\rho$,
+# $\operatorname{Var}(b_2 - b_1) = 2 s^2 (1 - \rho)$, equal to $s^2$ when $\rho = 1/2$. That is
+# the prior one gets from independent $\mathcal{N}(0, \tau^2)$ on all $K$ rows of the
+# symmetric parametrisation, mapped to the pivot: $b_k - b_0$ has variance $2\tau^2$ and any two
+# of them covariance $\tau^2$. The cell checks both by Monte Carlo (the second with NumPy
+# draws).
+# :::
+
+# %% tags=["hide-input"]
+R_prior = 4_000
+b_prior = pm.draw(generative["b_free"], draws=R_prior, random_seed=rng)  # (R, 2): b_1, b_2
+log_odds = np.column_stack([b_prior, b_prior[:, 1] - b_prior[:, 0]])
+print("prior variances of b1 - b0, b2 - b0, b2 - b1:", log_odds.var(axis=0, ddof=1).round(2))
+# sd of a normal sample variance: sigma^2 sqrt(2 / (R - 1)); 4 sd is 9% of it (8 vs 4 is 100%)
+assert np.all(np.abs(log_odds.var(axis=0, ddof=1) / [4, 4, 8] - 1) < 4 * np.sqrt(2 / (R_prior - 1)))
+b_all = rng.normal(0.0, 1.0, size=(R_prior, K))  # tau = 1 on all K rows, then the pivot
+b_piv = b_all[:, 1:] - b_all[:, :1]
+rho = np.corrcoef(b_piv.T)[0, 1]
+# sd of a sample correlation ~ (1 - rho^2) / sqrt(R) = 0.012; 4 sd
+print(f"all K rows N(0, 1), then the pivot: correlation of b1 - b0 and b2 - b0 {rho:.3f}")
+assert abs(rho - 0.5) < 4 * 0.75 / np.sqrt(R_prior), rho
+
+# %% [markdown]
+# **3 (harder).** The consistency check above is weak. Suppose the simulator had a bug that
+# adds $\delta = 0.2$ to $b_1$. Predict the probability that the exact two-sided test of the
+# class-1 count, at level 1% on its own, rejects the true $\pi_1$, and check it on 400 data sets
+# simulated with the bug.
+
+# %% [markdown]
+# :::{dropdown} Solution
+# Raising a logit by $\delta$ raises that class's probability by about
+# $\delta\, q_1 (1 - q_1)$ at each $x$ (the derivative of the softmax), so
+# $\Delta\pi_1 \approx \delta\, \mathbb{E}_x[q_1 (1 - q_1)] \approx 0.026$. Against the standard
+# error $\sqrt{\pi_1 (1 - \pi_1) / N}$ of the share that is a shift of
+# $z = \Delta\pi_1 / \text{s.e.}$, about 2.8 for $N = 3000$, and a test that needs $|z| > 2.58$
+# rejects with probability about $\Phi(z - 2.58)$: about 0.6. For $N = 1000$, $z \approx 1.6$ and
+# the power is about 0.17. A bug that moves one log-odds by 0.2 everywhere goes unnoticed in
+# about 4 of 10 data sets of 3000 observations. The cell computes the power exactly (the
+# binomial law of the count under the bug, summed over the test's rejection region) and
+# compares it with the rejection rate over 400 simulated data sets.
+# :::
+
+# %% tags=["hide-input"]
+b_bug = b_true + np.r_[0.0, 0.2, 0.0]
+pi_bug = gauss_hermite_pi(80, b_bug)
+slope = gauss_hermite_pi(80, f=lambda q: q * (1 - q))[1]  # d pi_1 / d b_1
+# Taylor remainder of the linearisation: delta^2 / 2 max|q(1-q)(1-2q)| = delta^2 / (12 sqrt 3)
+assert abs(pi_bug[1] - pi_true[1] - 0.2 * slope) <= 0.2**2 / (12 * np.sqrt(3))
+z_shift = 0.2 * slope / np.sqrt(pi_true[1] * (1 - pi_true[1]) / N)
+approx = stats.norm.cdf(z_shift - 2.576) + stats.norm.cdf(-z_shift - 2.576)
+assert round(0.2 * slope, 3) == 0.026 and abs(approx - {3000: 0.6, 1000: 0.17}[N]) < 0.01
+counts_all = np.arange(N + 1)
+null = stats.binom(N, pi_true[1])
+reject = np.minimum(1, 2 * np.minimum(null.cdf(counts_all), null.sf(counts_all - 1))) < 0.01
+power = stats.binom(N, pi_bug[1]).pmf(counts_all)[reject].sum()
+R_bug = 400
+rate = np.mean([reject[np.sum(ce.simulate(N, W_true, b_bug, rng).y == 1)] for _ in range(R_bug)])
+print(
+    f"pi_1 {pi_true[1]:.3f} -> {pi_bug[1]:.3f}, z {z_shift:.2f}; power {power:.2f}, rate {rate:.2f}"
+)
+# the Monte Carlo sd of a rate over R data sets is sqrt(P (1 - P) / R), <= 0.025; 4 sd
+assert abs(rate - power) < 4 * np.sqrt(power * (1 - power) / R_bug)
+
+# %% [markdown]
 # ## References
 #
 # * Bishop, C. M. (2006). *Pattern Recognition and Machine Learning*, section 4.3.4
