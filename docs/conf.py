@@ -27,7 +27,8 @@ extensions = [
     "sphinx_design",
 ]
 
-exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+# _gallery.md is the landing page's gallery, written by tools/build_site.py and included by index.md.
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store", "_gallery.md"]
 # A build with no executed notebook yet still renders the landing page (its notebook list is
 # replaced by a note, see _without_notebooks) and the API.
 HAVE_NOTEBOOKS = any(Path(__file__).parent.glob("notebooks/*.ipynb"))
@@ -80,6 +81,8 @@ html_theme_options = {
     "navigation_with_keys": False,
     "show_prev_next": True,
     "secondary_sidebar_items": ["page-toc"],
+    # Each notebook page links to its two downloads (tools/build_site.py writes them).
+    "article_header_end": ["downloads"],
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
     "icon_links": [],

@@ -8,6 +8,7 @@ import inspect
 import io
 import pkgutil
 import re
+import shutil
 from html.parser import HTMLParser
 
 import nbformat
@@ -28,7 +29,22 @@ def _png():
     return base64.b64encode(buf.getvalue()).decode()
 
 
-def _executed_notebook(path, title="A small notebook", stderr=None, markdown=""):
+# Every notebook name the tests below build, with its line for the landing page's gallery.
+TEST_NOTEBOOKS = ["01_small", "01_good", "01_first", "02_second", "02_broken", "01_new"]
+
+
+@pytest.fixture(scope="module")
+def docs(tmp_path_factory):
+    """The project's docs/, with gallery summaries for the test notebooks, not the real ones."""
+    docs = tmp_path_factory.mktemp("docs") / "docs"
+    shutil.copytree(DOCS_DIR, docs, ignore=shutil.ignore_patterns("generated", "__pycache__"))
+    (docs / build_site.GALLERY_FILE).write_text(
+        "".join(f'[{stem}]\nsummary = "What {stem} shows."\n\n' for stem in TEST_NOTEBOOKS)
+    )
+    return docs
+
+
+def _executed_notebook(path, title="A small notebook", stderr=None, markdown="", seconds=None):
     """Write a notebook as nbclient would leave it: math, code, a printed line and a figure."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
@@ -49,9 +65,13 @@ def _executed_notebook(path, title="A small notebook", stderr=None, markdown="")
             f"# {title}\n\nThe loss $-\\log q_{{y}}$ and\n\n$$\\sum_i x_i$$\n{markdown}"
         ),
         nbformat.v4.new_code_cell(
-            "print('the answer is', 6 * 7)", execution_count=1, outputs=outputs
+            "print('the answer is', 6 * 7)\nsave_figure(fig, 'small-figure')",
+            execution_count=1,
+            outputs=outputs,
         ),
     ]
+    if seconds is not None:  # as tools/run_notebook records it
+        nb.metadata["cross_entropy_mle"] = {"mode": "full", "seconds": seconds, "seed": None}
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
     return path
@@ -100,7 +120,7 @@ def test_missing_mathjax_names_the_package(monkeypatch):
         build_site.mathjax_dir()
 
 
-def test_missing_mathjax_fails_before_rendering_and_keeps_the_site(tmp_path, monkeypatch):
+def test_missing_mathjax_fails_before_rendering_and_keeps_the_site(tmp_path, monkeypatch, docs):
     notebooks = tmp_path / "executed"
     _executed_notebook(notebooks / "01_small.ipynb")
     out = tmp_path / "build" / "html"
@@ -108,7 +128,7 @@ def test_missing_mathjax_fails_before_rendering_and_keeps_the_site(tmp_path, mon
     monkeypatch.setattr(build_site.importlib.util, "find_spec", lambda name: None)
 
     with pytest.raises(BuildError, match=build_site.MATHJAX_DISTRIBUTION):
-        build_site.build(notebooks, out)
+        build_site.build(notebooks, out, docs=docs)
 
     assert _snapshot(out) == before
     assert sorted(p.name for p in out.parent.iterdir()) == ["html"], "temporary files left behind"
@@ -128,6 +148,7 @@ def test_conf_error_leaves_previous_site_intact(tmp_path):
     docs.mkdir()
     (docs / "conf.py").write_text("raise RuntimeError('a broken configuration')\n")
     (docs / "index.md").write_text("# Title\n")
+    (docs / build_site.GALLERY_FILE).write_text('[01_small]\nsummary = "A small notebook."\n')
     notebooks = tmp_path / "executed"
     _executed_notebook(notebooks / "01_small.ipynb")
     out = tmp_path / "build" / "html"
@@ -140,7 +161,7 @@ def test_conf_error_leaves_previous_site_intact(tmp_path):
     assert sorted(p.name for p in out.parent.iterdir()) == ["html"], "temporary files left behind"
 
 
-def test_unexecuted_notebook_is_refused(tmp_path):
+def test_unexecuted_notebook_is_refused(tmp_path, docs):
     notebooks = tmp_path / "executed"
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("1 + 1")]
@@ -150,12 +171,12 @@ def test_unexecuted_notebook_is_refused(tmp_path):
     before = _previous_site(out)
 
     with pytest.raises(BuildError, match="01_unrun.ipynb is not executed"):
-        build_site.build(notebooks, out)
+        build_site.build(notebooks, out, docs=docs)
 
     assert _snapshot(out) == before
 
 
-def test_corrupt_notebook_is_refused(tmp_path):
+def test_corrupt_notebook_is_refused(tmp_path, docs):
     notebooks = tmp_path / "executed"
     _executed_notebook(notebooks / "01_good.ipynb")
     (notebooks / "02_cut.ipynb").write_text('{"cells": [')  # a write cut short
@@ -163,7 +184,7 @@ def test_corrupt_notebook_is_refused(tmp_path):
     before = _previous_site(out)
 
     with pytest.raises(BuildError, match="02_cut.ipynb is not a readable notebook"):
-        build_site.build(notebooks, out)
+        build_site.build(notebooks, out, docs=docs)
 
     assert _snapshot(out) == before
 
@@ -227,12 +248,12 @@ def _is_external(url):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, docs):
     root = tmp_path_factory.mktemp("site")
     notebooks = root / "executed"
-    _executed_notebook(notebooks / "01_first.ipynb", "The first notebook")
+    _executed_notebook(notebooks / "01_first.ipynb", "The first notebook", seconds=12.3)
     _executed_notebook(notebooks / "02_second.ipynb", "The second notebook", stderr="to stderr\n")
-    return build_site.build(notebooks, root / "build" / "html")
+    return build_site.build(notebooks, root / "build" / "html", docs=docs)
 
 
 @pytest.mark.slow
@@ -283,7 +304,7 @@ def test_notebook_pages_in_numbered_order_with_outputs(site):
 
 
 @pytest.mark.slow
-def test_sphinx_warning_fails_the_build_and_keeps_the_site(site, tmp_path):
+def test_sphinx_warning_fails_the_build_and_keeps_the_site(site, tmp_path, docs):
     """A page that makes Sphinx warn (here a reference to no label) is refused; the site stays."""
     notebooks = tmp_path / "executed"
     _executed_notebook(notebooks / "01_first.ipynb")
@@ -293,7 +314,7 @@ def test_sphinx_warning_fails_the_build_and_keeps_the_site(site, tmp_path):
     before = _snapshot(site)
 
     with pytest.raises(BuildError, match=re.escape(f"{broken}:")):  # named by its own path
-        build_site.build(notebooks, site)
+        build_site.build(notebooks, site, docs=docs)
 
     assert _snapshot(site) == before
     assert sorted(p.name for p in site.parent.iterdir()) == [site.name], (
@@ -302,13 +323,13 @@ def test_sphinx_warning_fails_the_build_and_keeps_the_site(site, tmp_path):
 
 
 @pytest.mark.slow
-def test_successful_build_replaces_the_site(tmp_path, capsys):
+def test_successful_build_replaces_the_site(tmp_path, capsys, docs):
     notebook = _executed_notebook(tmp_path / "executed" / "01_new.ipynb", "A new notebook")
     _executed_notebook(tmp_path / "executed" / "02_not_listed.ipynb")
     out = tmp_path / "html"
     _previous_site(out)
 
-    assert build_site.main([str(notebook), str(out)]) == 0
+    assert build_site.main([str(notebook), str(out), "--docs", str(docs)]) == 0
 
     assert "1 notebook ->" in capsys.readouterr().out
     assert not (out / "notebooks" / "02_not_listed.html").exists()
@@ -379,7 +400,73 @@ def test_api_page_documents_every_public_function(site):
 def test_site_without_notebooks_still_builds(tmp_path):
     """Before any notebook has been executed, the landing page and the API still render."""
     (tmp_path / "executed").mkdir()
-    out = build_site.build(tmp_path / "executed", tmp_path / "html")
+    out = build_site.build(tmp_path / "executed", tmp_path / "html")  # the project's own docs/
     assert "No notebook has been executed yet" in (out / "index.html").read_text()
     assert (out / "api.html").is_file()
     assert not (out / "notebooks").exists()
+
+
+# --- The landing page's gallery and the downloads -------------------------------------------
+
+
+def test_gallery_refuses_a_notebook_without_a_summary(tmp_path, docs):
+    notebooks = tmp_path / "executed"
+    _executed_notebook(notebooks / "01_small.ipynb")
+    _executed_notebook(notebooks / "03_unlisted.ipynb")
+    out = tmp_path / "html"
+    before = _previous_site(out)
+
+    with pytest.raises(BuildError, match=r"no summary for 03_unlisted.*\[03_unlisted\]"):
+        build_site.build(notebooks, out, docs=docs)
+
+    assert _snapshot(out) == before
+
+
+def test_gallery_thumbnail_is_the_named_figure_or_fails(tmp_path, docs):
+    notebooks = tmp_path / "executed"
+    path = _executed_notebook(notebooks / "01_small.ipynb")
+    table = (docs / build_site.GALLERY_FILE).read_text()
+    named = tmp_path / "docs"
+    shutil.copytree(docs, named)
+    (named / build_site.GALLERY_FILE).write_text(
+        table.replace("[01_small]\n", '[01_small]\nthumbnail = "no-such-figure"\n')
+    )
+    with pytest.raises(BuildError, match="01_small: no cell that saves figure 'no-such-figure'"):
+        build_site.write_gallery([path], tmp_path / "src", named)
+
+    page = build_site.write_gallery([path], tmp_path / "src", docs).read_text()
+    assert ":link: notebooks/01_small" in page and "What 01_small shows." in page
+    thumb = tmp_path / "src" / "_static" / "thumbnails" / "01_small.png"
+    assert thumb.read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.slow
+def test_landing_page_gallery_has_a_card_per_notebook(site):
+    html = (site / "index.html").read_text()
+    cards = re.findall(r'<div class="sd-card [^"]*notebook-card', html)
+    assert len(cards) == 2
+    for stem, title in [("01_first", "The first notebook"), ("02_second", "The second notebook")]:
+        assert f"What {stem} shows." in html and title in html
+        assert f'href="notebooks/{stem}.html"' in html
+        thumb = site / "_static" / "thumbnails" / f"{stem}.png"
+        assert thumb.read_bytes().startswith(b"\x89PNG")
+    assert html.count("Runs in 12 s (full mode)") == 1  # only the first records its run
+
+
+@pytest.mark.slow
+def test_each_notebook_page_links_to_its_downloads(site):
+    for stem in ["01_first", "02_second"]:
+        html = (site / "notebooks" / f"{stem}.html").read_text()
+        for href in (f"../downloads/{stem}.ipynb", f"../downloads/{stem}.executed.ipynb"):
+            assert f'href="{href}"' in html, f"{stem}: no link to {href}"
+        source = nbformat.read(site / "downloads" / f"{stem}.ipynb", as_version=4)
+        executed = nbformat.read(site / "downloads" / f"{stem}.executed.ipynb", as_version=4)
+        code = [c for c in executed.cells if c.cell_type == "code"]
+        assert code and all(c.outputs for c in code)
+        assert [c.source for c in source.cells] == [c.source for c in executed.cells]
+        assert all(
+            c.outputs == [] and c.execution_count is None
+            for c in source.cells
+            if c.cell_type == "code"
+        )
+        assert "cross_entropy_mle" not in source.metadata

@@ -318,3 +318,65 @@ def test_landing_page_from_disk(site, browser, screenshots):
         assert _images(visit.page) == [] or all(i["width"] > 0 for i in _images(visit.page))
     finally:
         visit.close()
+
+
+def test_landing_page_gallery_in_browser(server, browser):
+    """One card per notebook, in reading order, each with its thumbnail, summary and run time."""
+    visit = PageVisit(browser, urljoin(server, "index.html"), server)
+    try:
+        cards = visit.page.eval_on_selector_all(
+            ".notebook-card",
+            """cards => cards.map(card => ({
+                 href: card.querySelector('a').getAttribute('href'),
+                 img: card.querySelector('img.sd-card-img-top').naturalWidth,
+                 text: card.innerText}))""",
+        )
+    finally:
+        visit.close()
+    assert [c["href"] for c in cards] == [f"{page}.html" for page in NOTEBOOK_PAGES]
+    for card in cards:
+        assert card["img"] > 0, f"{card['href']}: the thumbnail did not load"
+        assert re.search(r"Runs in \d+ s \(fast mode\)", card["text"]), card["text"]
+
+
+@pytest.mark.parametrize("stem", NOTEBOOK_STEMS[:1] + NOTEBOOK_STEMS[-1:])
+def test_notebook_downloads_in_browser(stem, server, browser):
+    """The page's two download links fetch the notebook without outputs and the executed copy."""
+    visit = PageVisit(browser, urljoin(server, f"notebooks/{stem}.html"), server)
+    try:
+        page = visit.page
+        fetched = {}
+        for kind in ("source", "executed"):
+            link = page.locator(f".notebook-downloads a.download-{kind}")
+            assert link.is_visible(), f"{stem}: no visible {kind} download link"
+            url = urljoin(page.url, link.get_attribute("href"))
+            response = page.request.get(url)
+            assert response.ok, f"{url}: HTTP {response.status}"
+            fetched[kind] = response.json()
+    finally:
+        visit.close()
+    code = {k: [c for c in nb["cells"] if c["cell_type"] == "code"] for k, nb in fetched.items()}
+    assert code["source"] and all(not c["outputs"] for c in code["source"])
+    assert any(c["outputs"] for c in code["executed"])
+    assert [c["source"] for c in code["source"]] == [c["source"] for c in code["executed"]]
+
+
+def test_notebook_page_prints_the_article_alone(server, browser, screenshots):
+    """Printed, a page has no header, sidebars or navigation, and the article takes the width."""
+    stem = NOTEBOOK_STEMS[0]
+    visit = PageVisit(browser, urljoin(server, f"notebooks/{stem}.html"), server)
+    try:
+        page = visit.page
+        chrome = [".bd-header", ".bd-sidebar-primary", ".bd-sidebar-secondary", ".prev-next-area"]
+        assert all(page.locator(sel).first.is_visible() for sel in chrome[:2])  # on screen
+        page.emulate_media(media="print")
+        shown = [
+            sel for sel in chrome + [".notebook-downloads"] if page.locator(sel).first.is_visible()
+        ]
+        assert shown == [], f"printed with the page: {shown}"
+        width = page.evaluate("() => document.querySelector('article.bd-article').offsetWidth")
+        assert width >= 0.9 * page.viewport_size["width"], f"article only {width}px wide in print"
+        pdf = page.pdf(path=str(screenshots / f"{stem}.pdf"), format="A4")
+        assert pdf.startswith(b"%PDF")
+    finally:
+        visit.close()

@@ -13,23 +13,33 @@ only what ``sphinx-build`` does not do by itself:
 2. it serves MathJax 3 from the site: the files are copied from an installed Python package into
    ``_static/mathjax/``, so the pages make no request outside the site, from a web server or
    from disk;
-3. it replaces ``OUT`` atomically: ``sphinx-build -W --keep-going`` renders into a temporary
+3. it writes the landing page's gallery (``_gallery.md``, included by ``docs/index.md``): one card
+   per notebook with a thumbnail of its first saved figure (or the one named in
+   ``docs/notebooks.toml``), its one-line summary from that file and the run time the executed
+   notebook records; and it puts two downloads beside each notebook page, the notebook without
+   outputs and the executed copy (``downloads/``, linked from ``docs/_templates/downloads.html``);
+4. it replaces ``OUT`` atomically: ``sphinx-build -W --keep-going`` renders into a temporary
    directory next to ``OUT`` (any warning fails), which replaces ``OUT`` only when everything
    succeeded. A failed build leaves the previous site untouched.
 """
 
 import argparse
+import base64
 import importlib.util
+import io
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from pathlib import Path
 
 import nbformat
+from PIL import Image
 
 from .paths import DOCS_DIR
 
@@ -40,6 +50,9 @@ __all__ = [
     "assemble",
     "build",
     "copy_mathjax",
+    "gallery_entries",
+    "write_downloads",
+    "write_gallery",
     "mathjax_dir",
     "notebook_paths",
 ]
@@ -54,6 +67,16 @@ MATHJAX_SUBDIR = Path("_static") / "mathjax"
 _MATHJAX_SUBDIRS = ("a11y", "adaptors", "input", "output", "sre", "ui")
 #: The distribution that ships MathJax's release files (no dependencies; imports as ``mathjax``).
 MATHJAX_DISTRIBUTION = "django-static-mathjax"
+
+
+#: The gallery's text: per notebook, ``summary`` (one line) and optionally ``thumbnail`` (a name
+#: the notebook passes to ``save_figure``). Read from the docs directory.
+GALLERY_FILE = "notebooks.toml"
+#: The landing page includes this file, which the build writes into the source directory.
+GALLERY_PAGE = "_gallery.md"
+THUMBNAIL_WIDTH = 480  # pixels
+DOWNLOADS_SUBDIR = "downloads"
+_SAVE_FIGURE = re.compile(r"""save_figure\(\s*[\w.]+\s*,\s*["']([^"']+)["']""")
 
 
 class BuildError(RuntimeError):
@@ -150,6 +173,97 @@ def assemble(notebooks, src, docs=DOCS_DIR):
     return notebooks
 
 
+def gallery_entries(notebooks, docs=DOCS_DIR):
+    """Each notebook's gallery entry from ``docs/notebooks.toml``: ``{stem: {"summary": ...}}``."""
+    path = Path(docs) / GALLERY_FILE
+    try:
+        table = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise BuildError(f"{path}: cannot read the gallery's summaries: {err}") from None
+    entries = {}
+    for nb_path in notebook_paths(notebooks):
+        entry = table.get(nb_path.stem)
+        if not isinstance(entry, dict) or not str(entry.get("summary", "")).strip():
+            raise BuildError(
+                f"{path} has no summary for {nb_path.stem}: add a table [{nb_path.stem}] with "
+                'summary = "one line for the landing page"'
+            )
+        entries[nb_path.stem] = entry
+    return entries
+
+
+def _title(nb, stem):
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    raise BuildError(f"{stem} has no title (a markdown line starting with '# ')")
+
+
+def _figure_png(nb, stem, name=None):
+    """The PNG shown by the cell that saves figure ``name`` (by default the first saved figure)."""
+    for cell in nb.cells:
+        names = _SAVE_FIGURE.findall(cell.source) if cell.cell_type == "code" else []
+        if names and (name is None or name in names):
+            for output in cell.get("outputs", []):
+                if "image/png" in output.get("data", {}):
+                    return base64.b64decode(output["data"]["image/png"])
+    which = f"figure {name!r}" if name else "any saved figure"
+    raise BuildError(f"{stem}: no cell that saves {which} shows a PNG to use as the thumbnail")
+
+
+def _run_time(nb):
+    run = nb.metadata.get("cross_entropy_mle", {})
+    if "seconds" not in run:
+        return ""
+    return f"Runs in {run['seconds']:.0f} s ({run.get('mode', 'full')} mode)"
+
+
+def write_gallery(notebooks, src, docs=DOCS_DIR):
+    """Write the landing page's gallery and its thumbnails into the source directory ``src``."""
+    paths, src = notebook_paths(notebooks), Path(src)
+    entries = gallery_entries(paths, docs)
+    thumbs = src / "_static" / "thumbnails"
+    thumbs.mkdir(parents=True, exist_ok=True)
+    cards = []
+    for path in paths:
+        nb, entry = nbformat.read(path, as_version=4), entries[path.stem]
+        with Image.open(io.BytesIO(_figure_png(nb, path.stem, entry.get("thumbnail")))) as img:
+            img.thumbnail((THUMBNAIL_WIDTH, THUMBNAIL_WIDTH))
+            img.save(thumbs / f"{path.stem}.png", optimize=True)
+        footer = _run_time(nb)
+        cards.append(
+            f"::::{{grid-item-card}} {_title(nb, path.stem)}\n"
+            f":link: notebooks/{path.stem}\n:link-type: doc\n"
+            f":img-top: _static/thumbnails/{path.stem}.png\n"
+            f":img-alt: a figure from {path.stem}\n:class-card: notebook-card\n\n"
+            f"{entry['summary'].strip()}\n"
+            + (f"\n:::{{card-footer}}\n{footer}\n:::\n" if footer else "")
+            + "::::\n"
+        )
+    grid = ":::::{grid} 1 2 2 2\n:gutter: 3\n\n" + "\n".join(cards) + ":::::\n" if cards else ""
+    (src / GALLERY_PAGE).write_text(grid)
+    return src / GALLERY_PAGE
+
+
+def write_downloads(notebooks, site):
+    """Put each notebook beside its page, as ``downloads/NAME.ipynb`` without outputs and
+    ``downloads/NAME.executed.ipynb`` as executed."""
+    dest = Path(site) / DOWNLOADS_SUBDIR
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in notebook_paths(notebooks):
+        shutil.copy2(path, dest / f"{path.stem}.executed.ipynb")
+        nb = nbformat.read(path, as_version=4)
+        nb.metadata.pop("cross_entropy_mle", None)
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(nb, dest / path.name)
+    return dest
+
+
 def build(notebooks, out, docs=DOCS_DIR, quiet=True):
     """Build the site from executed notebooks into ``out``, atomically.
 
@@ -173,7 +287,8 @@ def build(notebooks, out, docs=DOCS_DIR, quiet=True):
     Raises
     ------
     BuildError
-        If MathJax is missing, a notebook is not executed, or sphinx-build failed or warned;
+        If MathJax is missing, a notebook is not executed or has no summary in
+        ``docs/notebooks.toml``, or sphinx-build failed or warned;
         ``out`` is then as it was before.
     """
     out = Path(out).resolve()
@@ -183,6 +298,7 @@ def build(notebooks, out, docs=DOCS_DIR, quiet=True):
         tmp = Path(tmp)
         src, new = tmp / "src", tmp / "html"
         copied = assemble(notebooks, src, docs)
+        write_gallery(copied, src, docs)
         cmd = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-E"]
         cmd += ["-q"] if quiet else []
         cmd += ["-d", str(tmp / "doctrees"), str(src), str(new)]
@@ -195,6 +311,7 @@ def build(notebooks, out, docs=DOCS_DIR, quiet=True):
         if log.strip():
             print(log.rstrip(), file=sys.stderr)
         copy_mathjax(new / MATHJAX_SUBDIR)
+        write_downloads(copied, new)
         _replace(new, out, tmp / "old")
     return out
 

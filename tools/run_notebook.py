@@ -48,6 +48,7 @@ def run(src, out, figures=FIGURES_DIR, fast=False, seed=None, timeout=1800):
         set_seed(nb, seed)
     out.parent.mkdir(parents=True, exist_ok=True)
     figures.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="figures-", dir=out.parent) as tmp:
         # Absolute: the kernel runs in the notebook's directory, not in this one.
         env = {
@@ -79,6 +80,12 @@ def run(src, out, figures=FIGURES_DIR, fast=False, seed=None, timeout=1800):
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
+        # How it ran, for the site's gallery (tools/build_site.py) and for the reader.
+        nb.metadata["cross_entropy_mle"] = {
+            "mode": "fast" if fast else "full",
+            "seconds": round(time.perf_counter() - start, 1),
+            "seed": seed,
+        }
         written = sorted(Path(tmp).glob("*.png"))
         tmp_out = out.with_name(out.name + ".tmp")
         nbformat.write(nb, tmp_out)
