@@ -37,7 +37,7 @@ LINTED := src tests tools benchmarks $(PAIRED)
 SEED ?= 1
 PORT ?= 8000
 
-.PHONY: all setup notebooks html test test-fast lint sync bench lock lab serve other-seed clean distclean help check-python check-system
+.PHONY: all setup notebooks html test test-fast lint sync bench lock lab serve other-seed clean distclean help check-python check-system check-browser
 .SECONDARY:
 .DELETE_ON_ERROR:
 
@@ -76,7 +76,12 @@ build/html/index.html: $(EXECUTED) $(shell find docs -type f -not -path 'docs/ge
 	@if [ -f docs/conf.py ]; then $(PY) -m tools.build_site $(EXECUTED) build/html; \
 	else echo "docs/ has no conf.py yet: no HTML to render"; fi
 
-test: $(INSTALLED) check-system ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser
+# The browser tests (tests/test_html.py) drive a system Chromium through Playwright.
+check-browser:
+	@command -v chromium >/dev/null 2>&1 || test -x "$$CHROMIUM" || { echo "error: the browser tests need Chromium, which is missing."; \
+	  echo "Install it: apt-get install chromium (Debian/Ubuntu), or point CHROMIUM=/path/to/chromium at one"; exit 1; }
+
+test: $(INSTALLED) check-system check-browser ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED) ## Run the tests not marked slow

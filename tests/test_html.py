@@ -10,6 +10,7 @@ screenshot of each page is saved under build/test/screenshots/ for a person to l
 import functools
 import http.server
 import itertools
+import os
 import re
 import shutil
 import threading
@@ -23,7 +24,8 @@ from tools.paths import BUILD_DIR, NOTEBOOKS_DIR
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's chromium (.ci/run installs it), or the one CHROMIUM names.
+CHROMIUM = Path(os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -80,7 +82,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does)")
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does), "
+            "or set CHROMIUM to a Chromium executable"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
