@@ -37,6 +37,7 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 from pymc.distributions.transforms import ZeroSumTransform
+from scipy import optimize
 
 import cross_entropy_mle as ce
 from cross_entropy_mle.config import fast_mode
@@ -47,7 +48,7 @@ rng = np.random.default_rng(RANDOM_SEED)
 FAST = fast_mode()  # fewer posterior draws; the data and every assert are the same
 plt.style.use("arviz-variat")
 
-DRAWS = 500 if FAST else 1_000
+DRAWS = 300 if FAST else 500  # per chain, after as many tuning steps
 SAMPLE_KW = dict(chains=4, cores=1, progressbar=False, random_seed=RANDOM_SEED)
 
 # %% [markdown]
@@ -123,18 +124,23 @@ plt.show()
 # eigenvalues, and its null space is spanned by the two shifts (all rows' biases up by one; all
 # rows' weights up by one). The other four are positive: across the ridge the NLL is curved.
 
+
 # %% tags=["hide-input"]
 # Check: the over-parametrised Hessian at the MLE, built here from the probabilities (not by the
 # library), has a null space of dimension d + 1 spanned by the shifts, and its pseudo-inverse
 # gives the contrasts the same asymptotic covariance as the pivot model's inverse Hessian.
-q = mle.predict_proba(X)
+def over_hessian(q, X_tilde):
+    """Hessian of the NLL over all K rows, ordered (b_k, W_k) class by class."""
+    return sum(
+        np.kron(np.diag(qi) - np.outer(qi, qi), np.outer(xi, xi))
+        for qi, xi in zip(q, X_tilde, strict=True)
+    )
+
+
 X_tilde = np.column_stack([np.ones(N), X])
-H_over = sum(
-    np.kron(np.diag(qi) - np.outer(qi, qi), np.outer(xi, xi))
-    for qi, xi in zip(q, X_tilde, strict=True)
-)
+H_over = over_hessian(mle.predict_proba(X), X_tilde)
 eig, vec = np.linalg.eigh(H_over)
-print("eigenvalues / largest:", (eig / eig[-1]).round(6))
+print("eigenvalues / largest:", np.abs(eig / eig[-1]).round(6))
 # zero to rounding (~1e-15 relative) vs a smallest curved direction more than 1e-3 of the largest
 assert np.all(np.abs(eig[: d + 1]) < 1e-12 * eig[-1]) and eig[d + 1] > 1e-3 * eig[-1]
 shift_vectors = np.kron(np.ones((K, 1)), np.eye(d + 1))  # columns: c_b = 1 and c_W = 1
@@ -320,8 +326,10 @@ plt.show()
 # the tree-depth cap: on a proper posterior that would be a warning sign. In numbers: $\hat R$
 # (split-$\hat R$ on rank-normalised draws: compares the spread between chains with the spread
 # within them; about 1 when the chains agree, above 1.01 a sign they do not) is far above 1.01
-# for the raw parameters and near 1 for the contrasts. The raw parameters' sd is not a
-# property of any posterior: it grows with the length of the run.
+# for the raw parameters (above 1.1) and near 1 for the contrasts (below 1.05 with these 300
+# draws per chain). The raw parameters' sd, more than ten times the contrasts' here, is not a
+# property of any posterior (an improper one has none): it measures how far the chains
+# wandered in the draws they were given, and grows with the length of the run.
 
 # %%
 rhat_over = az.rhat(post_over)
@@ -330,9 +338,17 @@ summary_over = pd.DataFrame(
     {
         "largest r_hat": {v: float(rhat_over[v].max()) for v in post_over.data_vars},
         "smallest sd": {v: float(sd_over[v].min()) for v in post_over.data_vars},
+        "largest sd": {v: float(sd_over[v].max()) for v in post_over.data_vars},
     }
 )
 summary_over.round(3)
+
+# %% tags=["hide-input"]
+# Check: the numbers of the paragraph. Chains drifting apart along an unbounded direction make
+# r_hat grow without limit; for mixed chains of 300 draws it is within about 0.01 of 1.
+raw, contrasts_ = summary_over.loc[["W", "b"]], summary_over.loc[["W_contrast", "b_contrast"]]
+assert (raw["largest r_hat"] > 1.1).all() and (contrasts_["largest r_hat"] < 1.05).all()
+assert raw["smallest sd"].min() > 10 * contrasts_["largest sd"].max()
 
 # %% [markdown]
 # ## 2. Two cures, one model
@@ -377,20 +393,21 @@ ce.model_graph(zero_sum_flat)
 same_logp(zero_sum_flat, ce.zero_sum_model(X, y, prior="flat"))
 pivot_flat = ce.softmax_regression_model(X, y, prior="flat")
 logp_pivot, logp_zero = pivot_flat.compile_logp(), zero_sum_flat.compile_logp()
-forward = ZeroSumTransform([-1]).forward
-gaps = []
-for _ in range(5):
-    W_p, b_p = (
-        np.r_[np.zeros((1, d)), rng.normal(size=(K - 1, d))],
-        np.r_[0, rng.normal(size=K - 1)],
-    )
-    W_z, b_z = (W_p - W_p.mean(0)).T, b_p - b_p.mean()
-    point = {
-        "W_zerosum__": forward(pt.as_tensor(W_z)).eval(),
-        "b_zerosum__": forward(pt.as_tensor(b_z)).eval(),
-    }
-    gaps.append(logp_zero(point) - logp_pivot({"W_free": W_p[1:], "b_free": b_p[1:]}))
-assert np.ptp(gaps) < 1e-10 * abs(logp_pivot({"W_free": W_p[1:], "b_free": b_p[1:]}))
+forward = ZeroSumTransform([-1]).forward  # acts on the last axis: all 5 points in one call
+W_p = np.concatenate([np.zeros((5, 1, d)), rng.normal(size=(5, K - 1, d))], axis=1)
+b_p = np.concatenate([np.zeros((5, 1)), rng.normal(size=(5, K - 1))], axis=1)
+W_u = forward(pt.as_tensor(np.swapaxes(W_p - W_p.mean(1, keepdims=True), 1, 2))).eval()
+b_u = forward(pt.as_tensor(b_p - b_p.mean(1, keepdims=True))).eval()
+logps = np.array(
+    [
+        [
+            logp_zero({"W_zerosum__": Wu, "b_zerosum__": bu}),
+            logp_pivot({"W_free": Wp[1:], "b_free": bp[1:]}),
+        ]
+        for Wu, bu, Wp, bp in zip(W_u, b_u, W_p, b_p, strict=True)
+    ]
+)
+assert np.ptp(logps[:, 0] - logps[:, 1]) < 1e-10 * np.abs(logps).max()
 # the zero-sum MLE (found by BFGS in the zero-sum model) is the pivot MLE minus its class mean,
 # within the stopping-error bound above; BFGS from start 0 in the over-parametrised model too
 zs = find_map(zero_sum_flat)
@@ -409,9 +426,9 @@ for W_m, b_m in ((zs_W, zs_b), (maps[0]["W"], maps[0]["b"])):
 
 # %%
 with pivot_flat, ce.capture_sampler_messages():
-    dt_pivot = pm.sample(draws=DRAWS, var_names=["W_free", "b_free"], **SAMPLE_KW)
+    dt_pivot = pm.sample(draws=DRAWS, tune=DRAWS, var_names=["W_free", "b_free"], **SAMPLE_KW)
 with zero_sum_flat, ce.capture_sampler_messages():
-    dt_zero = pm.sample(draws=DRAWS, var_names=["W", "b"], **SAMPLE_KW)
+    dt_zero = pm.sample(draws=DRAWS, tune=DRAWS, var_names=["W", "b"], **SAMPLE_KW)
 
 diagnostics = pd.DataFrame(
     {
@@ -537,6 +554,138 @@ for prob in (0.05, 0.5, 0.95):
 # pivot rows: notebook 05 shows what that changes, along with the other way an MLE fails to
 # exist, separation.
 #
+# ## Exercises
+#
+# **1 (easy).** With $K = 4$ classes and $d = 2$ features, how many parameters does the
+# over-parametrised model have, and how many zero eigenvalues does the Hessian of its NLL have?
+# What changes when the second feature is an exact copy of the first? Predict, then check at a
+# random parameter value.
+
+# %% [markdown]
+# :::{dropdown} Solution
+# $K(d + 1) = 12$ parameters and $d + 1 = 3$ zero eigenvalues, one for each shift (all biases,
+# all weights of feature 1, all weights of feature 2). With $x_2 = x_1$ the design
+# $[\mathbf 1, x_1, x_1]$ has rank 2: raising $W_{k1}$ and lowering $W_{k2}$ by the same amount
+# changes no logit, in each row $k$ separately, which adds $K$ flat directions; one of them
+# (every row at once) is already a shift, so there are $K + d = 6$. The Hessian
+# $\sum_i (\operatorname{diag} q_i - q_i q_i^\top) \otimes \tilde x_i \tilde x_i^\top$ does not
+# involve the labels: which directions are flat is a property of the parametrisation and the
+# design, not of the labels (whether an MLE exists does depend on them: notebook 05). A pivot
+# removes the shifts but not the collinearity: $K - 1 = 3$ flat directions would remain.
+# :::
+
+# %% tags=["hide-input"]
+# A zero eigenvalue is rounding (~1e-16 relative, a sum of 200 terms); the curved ones must be
+# far above the 1e-10 threshold (asserted above 1e-4 of the largest).
+X4 = rng.normal(size=(200, 2))
+
+
+def flat_directions(X_, K_=4):
+    """(number of zero eigenvalues, number of parameters) at a random parameter value."""
+    X_t = np.column_stack([np.ones(len(X_)), X_])
+    logits = X_t @ rng.normal(size=(X_t.shape[1], K_))
+    ev = np.linalg.eigvalsh(over_hessian(ce.softmax(logits), X_t))
+    flat = ev < 1e-10 * ev[-1]
+    assert ev[~flat].min() > 1e-4 * ev[-1]
+    return int(flat.sum()), ev.size
+
+
+counts = {"independent": flat_directions(X4), "copied": flat_directions(X4[:, [0, 0]])}
+print("(zero eigenvalues, parameters):", counts)
+assert counts == {"independent": (3, 12), "copied": (6, 12)}
+
+# %% [markdown]
+# **2 (medium).** Train the over-parametrised model by Adam (learning rate $\eta = 0.05$, the
+# usual $\beta_1 = 0.9$, $\beta_2 = 0.999$) from the zero start, the start at which BFGS ended at
+# the zero-sum MLE. Predict the class means $\bar b$ and $\bar W$ after the first step. Does
+# Adam end at the zero-sum MLE?
+
+# %% [markdown]
+# :::{dropdown} Solution
+# After one step Adam's bias-corrected moments are $\hat m = g$ and $\sqrt{\hat v} = |g|$, so
+# every coordinate moves by $-\eta \operatorname{sign}(g)$ (up to its $\epsilon = 10^{-8}$):
+# the step ignores the gradient's size. The gradient sums to zero over the classes, but its signs
+# do not: with $K = 3$ the sum of three signs (no entry is exactly 0 here) is odd, never zero,
+# so $\bar b$ and $\bar W$ each move by $\pm \eta / 3$ at once. Later steps rescale each
+# coordinate by its own running gradient size, so nothing brings the class means back: Adam
+# reaches the bottom of the ridge (the contrasts of the MLE) at a point of its own, not the
+# zero-sum one.
+# :::
+
+# %% tags=["hide-input"]
+# The first step's deviation from -eta sign(g) is eta eps / |g| per coordinate; the final NLL is
+# within 1e-3 of its minimum (20 below the start's); BFGS kept the class means within 1e-12.
+X_t, onehot = np.column_stack([np.ones(N), X]), ce.one_hot(y, K)
+
+
+def grad_rows(T):
+    """Gradient of the summed NLL over all K rows, T = [b_k, W_k] of shape (K, d + 1)."""
+    return (ce.softmax(X_t @ T.T) - onehot).T @ X_t
+
+
+eta, T, m, v = 0.05, np.zeros((K, d + 1)), 0.0, 0.0
+for t in range(1, 1_001):
+    g = grad_rows(T)
+    m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g**2
+    T = T - eta * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    if t == 1:
+        g_1, T_1 = g, T
+print(f"class means (b̄, W̄) after one step {T_1.mean(0).round(4)}, at the end {T.mean(0).round(4)}")
+assert np.allclose(
+    T_1.mean(0), -eta * np.sign(g_1).mean(0), rtol=0, atol=eta * 1e-8 / np.abs(g_1).min()
+)
+assert ce.negative_log_likelihood(y, X_t @ T.T) - mle.nll < 1e-3
+assert np.linalg.norm(T.mean(0)) > 1e-6
+
+# %% [markdown]
+# **3 (harder).** Weight decay on all $K$ rows: minimise the NLL plus
+# $\frac{1}{2\sigma^2} \sum_k (b_k^2 + \lVert W_k \rVert^2)$ with $\sigma = 2.5$, from a random
+# start. Predict the class means of the minimiser. Which prior on the contrasts is this, and is
+# its MAP the pivot model's under $\mathcal N(0, \sigma^2)$ priors on the $K - 1$ free rows?
+
+# %% [markdown]
+# :::{dropdown} Solution
+# Subtracting the class mean changes no logit and lowers the penalty,
+# $\sum_k \lVert T_k - \bar T \rVert^2 = \sum_k \lVert T_k \rVert^2 - K \lVert \bar T \rVert^2$
+# (with $T_k = (b_k, W_k)$), so the minimiser has zero class means: weight decay picks the
+# zero-sum point. In terms of the contrasts $c_k = T_k - T_0$, $k = 1, \dots, K - 1$, the penalty
+# at that point is $\frac{1}{2\sigma^2} \sum_j c_{\cdot j}^\top (I - \mathbf 1 \mathbf 1^\top / K)\,
+# c_{\cdot j}$, one term per column $j$ of $(b, W)$: a normal prior on the contrasts with
+# covariance $\sigma^2 (I + \mathbf 1 \mathbf 1^\top)$, variances $2\sigma^2$ and correlation
+# $\tfrac12$. That is `ce.fit_l2(..., parametrisation="symmetric")`, not the pivot prior (variance
+# $\sigma^2$, independent), so the two MAPs differ.
+# :::
+
+# %% tags=["hide-input"]
+# The penalised objective is strongly convex with Hessian >= 1/sigma^2, so |T - T*| <= sigma^2
+# |gradient| for BFGS's answer; the library's fit gets the same bound with its smallest penalty
+# eigenvalue 1/(K sigma^2) over the contrasts. The pivot MAP differs by far more than both.
+sigma = 2.5
+
+
+def weight_decay(t):
+    """NLL + |T|^2 / (2 sigma^2) over all K rows, and its gradient."""
+    T = t.reshape(K, d + 1)
+    penalty = (T**2).sum() / (2 * sigma**2)
+    return ce.negative_log_likelihood(y, X_t @ T.T) + penalty, (grad_rows(T) + T / sigma**2).ravel()
+
+
+start = rng.normal(0, 3, K * (d + 1))
+res = optimize.minimize(weight_decay, start, jac=True, method="BFGS", options={"gtol": 1e-8})
+T_wd, tol_wd = res.x.reshape(K, d + 1), sigma**2 * np.linalg.norm(res.jac)
+fits = {
+    p: ce.fit_l2(X, y, sigma, bias_sigma=sigma, parametrisation=p) for p in ("symmetric", "pivot")
+}
+gaps = {
+    p: np.abs(T_wd - T_wd[0] - np.column_stack([f.bias, f.weights])).max() for p, f in fits.items()
+}
+tol_lib = K * sigma**2 * np.sqrt((K - 1) * (d + 1)) * N * fits["symmetric"].grad_norm
+print(f"largest class mean {np.abs(T_wd.mean(0)).max():.1e}; largest contrast gap:")
+print(f"to the symmetric fit {gaps['symmetric']:.1e}, to the pivot fit {gaps['pivot']:.4f}")
+assert np.linalg.norm(T_wd.mean(0)) <= tol_wd
+assert gaps["symmetric"] <= tol_wd + tol_lib < gaps["pivot"]
+
+# %% [markdown]
 # ## References
 #
 # * Agresti, A. (2013). *Categorical Data Analysis*, 3rd ed., chapter 8 (baseline-category
