@@ -767,6 +767,102 @@ assert excess_along > 3 * mcse_along
 # found. Statements about the model are best made about the function it computes rather than
 # about its weights.
 #
+# ## Exercises
+#
+# **1 (easy).** How many *distinct* parameter vectors do the 48 symmetries make of the saddle
+# `stuck` (unit 2 dead, the two others distinct and non-zero)? How many of a network with
+# $J = 4$ hidden units whose weights are in general position?
+
+# %% [markdown]
+# :::{dropdown} Solution
+# The symmetries form a group of $J!\,2^J$ operations, and the number of distinct images of a
+# point is the group's size divided by the number of operations that leave the point unchanged
+# (the orbit–stabiliser theorem). For the saddle, flipping the dead unit changes nothing, and
+# no other operation fixes it (any permutation moving the dead unit puts a live one in its
+# slot): $48 / 2 = 24$ distinct vectors. Four units in general position are fixed only by the
+# identity: $4! \cdot 2^4 = 384$.
+# :::
+
+# %% tags=["hide-input"]
+# Count distinct images exactly (the symmetries only reorder and negate entries; -0.0 == 0.0).
+nets_ex = {"saddle": stuck.model, "J = 4": ce.random_network(d, 4, K, rng, scale=2.0)}
+n_images = {
+    k: len({tuple(ce.pack_network(c)) for c in ce.symmetric_networks(n)})
+    for k, n in nets_ex.items()
+}
+print(n_images)
+assert n_images == {"saddle": 24, "J = 4": 384}
+
+# %% [markdown]
+# **2 (medium).** At $N = 400$ the network's excess test NLL over the true network was close to
+# $k/(2N) = 0.016$. Predict it for $N = 1{,}600$ training observations, then fit a network to
+# 1,600 new draws (starting from the true network) and measure it on the same test set.
+
+# %% [markdown]
+# :::{dropdown} Solution
+# Near a locally identifiable optimum of a correctly specified model, $2N$ times the excess is
+# about $\chi^2_{13}$: mean $13/3200 = 0.0041$, a quarter of the value at $N = 400$, and sd
+# $\sqrt{26}/3200 = 0.0016$. Starting at the truth selects the optimum next to it, the
+# consistent root the theory describes (any of its 48 copies would do as well). The prior's
+# pull on the MAP is of order $1/N$ and adds only order $1/N^2$ to the divergence.
+# :::
+
+# %% tags=["hide-input"]
+# The 0.1% and 99.9% quantiles of chi2_13 / (2N), widened by 3 paired s.e. of the test set: a
+# 0.2% false alarm. It fails an excess that did not shrink: 0.016, the N = 400 size, is far above.
+X_4, y_4, _ = ce.simulate_network(4 * N, true_net, rng)
+fit_4 = ce.fit_network(X_4, y_4, true_net, prior_sd=SIGMA)
+excess_4 = -ce.categorical_log_pmf(y_test, ce.log_softmax(ce.network_logits(X_test, fit_4.model)))
+excess_4 -= test_nll["true network"]
+se_4 = excess_4.std(ddof=1) / np.sqrt(excess_4.size)
+lo, hi = stats.chi2(13).ppf([1e-3, 1 - 1e-3]) / (2 * 4 * N)
+print(f"excess at N = {4 * N}: {excess_4.mean():.4f} ± {se_4:.4f}; 13/(2N) = {13 / (8 * N):.4f}")
+assert fit_4.converged and lo - 3 * se_4 < excess_4.mean() < hi + 3 * se_4 < 13 / (2 * N)
+
+# %% [markdown]
+# **3 (harder).** DIC (Spiegelhalter, Best, Carlin and van der Linde 2002, *JRSS B* 64)
+# measures a model's effective number of parameters by
+# $p_D = 2\,[\ell(\bar\theta) - \overline{\ell(\theta)}]$: twice the log-likelihood at the
+# posterior mean $\bar\theta$ minus the posterior mean of the log-likelihood. Predict $p_D$
+# with $\bar\theta$ the mean of the raw draws pooled over the four
+# chains, and with $\bar\theta$ the mean of the canonical draws.
+
+# %% [markdown]
+# :::{dropdown} Solution
+# For a nearly normal posterior $\ell$ is nearly quadratic around $\bar\theta$ and
+# $p_D \approx \operatorname{tr}(H_\ell H_f^{-1})$, with $H_\ell$ and $H_f$ the Hessians of the
+# NLL and of $f$ (which adds the prior's $1/\sigma^2$): each direction counts by the share of
+# its curvature that comes from the data, so $p_D$ is positive and below 13 (its value at the
+# MAP is printed below). The canonical draws lie in one copy and their mean is a network near
+# the MAP, so $p_D$ should be positive and of that size (not equal to it: the posterior is not
+# exactly normal). The raw draws of chains in different copies average different networks,
+# like the midpoints of the wall section: $\ell(\bar\theta)$ is far below every draw's and
+# $p_D$ is hugely negative, a nonsense value. Every summary that averages raw weights across
+# copies fails the same way.
+# :::
+
+# %% tags=["hide-input"]
+# Monte Carlo error: the four chains as batches (each stays in one copy, so the mean of its raw
+# draws is a symmetric image of its canonical mean). The canonical p_D is positive by more than
+# 4 of their s.e.; the pooled raw one is negative by far more than the 13 parameters. (That p_D
+# is below 13 holds for a normal posterior; 4 s.e. are too wide to check it in fast mode.)
+loglik_draws = invariants["log-likelihood"]
+p_D = {
+    name: 2 * (-objective_at(v.reshape(-1, 13).mean(axis=0), None) - loglik_draws.mean())
+    for name, v in (("raw, pooled", posterior), ("canonical", canon))
+}
+per_chain = [
+    2 * (-objective_at(t.mean(axis=0), None) - ll.mean()) for t, ll in zip(posterior, loglik_draws)
+]
+se_pD = np.std(per_chain, ddof=1) / 2
+laplace_pD = np.trace(
+    np.linalg.solve(objective_hessian(best.model), objective_hessian(best.model, None))
+)
+print(", ".join(f"p_D, {k}: {v:.1f}" for k, v in p_D.items()), end="; ")
+print(f"per chain {np.round(per_chain, 1).tolist()}; tr(H_l H_f^-1) at the MAP {laplace_pD:.1f}")
+assert p_D["raw, pooled"] < -10 * 13 and p_D["canonical"] - 4 * se_pD > 0
+
+# %% [markdown]
 # ## References
 #
 # - Sussmann, H. J. (1992). Uniqueness of the weights for minimal feedforward nets with a given
