@@ -36,6 +36,7 @@ import pandas as pd
 import pymc as pm
 import pytensor.tensor as pt
 from IPython.display import display
+from numpy.polynomial.hermite_e import hermegauss
 from scipy import stats
 from scipy.special import expit
 
@@ -105,11 +106,12 @@ l0 = q0[np.arange(N), y]  # the probability each observation's own label receive
 
 # %%
 with pm.Model() as joint:
-    pm.Normal("X", 0.0, 1.0, observed=X)
+    # data containers, not constants: the compiled log density does not depend on the data
+    X_obs, y_obs = pm.Data("X_data", X), pm.Data("y_data", y)
+    pm.Normal("X", 0.0, 1.0, observed=X_obs)
     Wf, bf = pm.Flat("W_free", shape=(K - 1, d)), pm.Flat("b_free", shape=K - 1)
-    pm.Categorical(
-        "y", logit_p=pt.concatenate([pt.zeros((N, 1)), pt.dot(X, Wf.T) + bf], axis=1), observed=y
-    )
+    z = pt.concatenate([pt.zeros((N, 1)), pt.dot(X_obs, Wf.T) + bf], axis=1)
+    pm.Categorical("y", logit_p=z, observed=y_obs)
 logp_joint = joint.compile_logp()
 log_px = stats.norm.logpdf(X).sum()  # sum_i log p(x_i): no theta in it
 for name, (W, b) in {"theta_0": (W0, b0), "truth": (W_true, b_true)}.items():
@@ -427,9 +429,10 @@ assert np.abs(eig_all[: d + 1]).max() < zero < eig_all[d + 1]
 # %% [markdown]
 # ## The same model in PyMC
 #
-# The likelihood can also be written as a probabilistic program: the features as data, flat
-# "priors" on the free rows, the pivot logits, and a categorical likelihood. With flat priors
-# the log density is the log-likelihood, so its maximum a posteriori (MAP) estimate is the MLE.
+# The likelihood can also be written as a probabilistic program: features and labels as data
+# containers (`pm.Data`), flat "priors" on the free rows, the pivot logits, and a categorical
+# likelihood. With flat priors the log density is the log-likelihood, so its maximum a
+# posteriori (MAP) estimate is the MLE.
 
 # %%
 coords = {
@@ -440,13 +443,14 @@ coords = {
 }
 with pm.Model(coords=coords) as inference:
     X_data = pm.Data("X", X, dims=("obs", "feature"))
+    y_data = pm.Data("y", y, dims="obs")
     W_free = pm.Flat("W_free", dims=("class_free", "feature"))
     b_free = pm.Flat("b_free", dims="class_free")
     z_free = pt.dot(X_data, W_free.T) + b_free
     logits = pm.Deterministic(
         "logits", pt.concatenate([pt.zeros((N, 1)), z_free], axis=1), dims=("obs", "class")
     )
-    pm.Categorical("y_obs", logit_p=logits, observed=y, dims="obs")
+    pm.Categorical("y_obs", logit_p=logits, observed=y_data, dims="obs")
 
 # ce.model_graph is pm.model_to_graphviz with the library's workaround for Flat variables
 # (PyMC issue 8024). The text form is left out.
@@ -560,7 +564,7 @@ names = [n for k in range(1, K) for n in [f"b_{k}"] + [f"w{k},{j}" for j in rang
 S = [names.index("w1,0"), names.index("w1,1")]
 H_SS = hessian[np.ix_(S, S)]
 se_cond = np.sqrt(np.diag(np.linalg.inv(H_SS)))  # within the slice
-n_grid = 61 if FAST else 101
+n_grid = 61  # 0.15 conditional s.e. between grid lines: contours smooth at this scale
 axes_grid = [theta_hat[j] + 4.5 * s * np.linspace(-1, 1, n_grid) for j, s in zip(S, se_cond)]
 G0, G1 = np.meshgrid(*axes_grid, indexing="ij")
 thetas = np.tile(theta_hat, (G0.size, 1))
@@ -756,6 +760,104 @@ for p in (np.argmax(-((u[:i_max] - 0.5) ** 2)), i_max + np.argmax(-((u[i_max:] -
 # $\hat\theta$; 07 cross entropy among other scoring rules; 08 the same loss for a network; and
 # 09 the training losses that are not a likelihood.
 #
+# ## Exercises
+#
+# **1 (easy).** Stack the data on themselves: $2N$ rows, each observation twice. Predict the
+# MLE, its NLL and its standard errors, then fit. Are the new standard errors right?
+
+# %% [markdown]
+# :::{dropdown} Solution
+# The NLL of the doubled data is $2\operatorname{NLL}(\theta)$ at every $\theta$: the same
+# minimiser, twice the minimum, twice the Hessian, so standard errors smaller by $\sqrt 2$.
+# They are wrong. The likelihood treats the $2N$ labels as independent, but the copies carry no
+# new information: the estimate is the same function of the same $N$ observations, so its
+# spread over repeated data sets is that of $N$ observations. The likelihood cannot tell a copy
+# from a new observation; independence is an assumption of the model, not something the fit
+# checks.
+# :::
+
+# %% tags=["hide-input"]
+X_dup, y_dup = np.vstack([X, X]), np.r_[y, y]
+mle_dup = ce.fit_cross_entropy(X_dup, y_dup)
+theta_dup = ce.pack_params(mle_dup.weights, mle_dup.bias)
+se_dup = ce.standard_errors(X_dup, y_dup, mle_dup.weights, mle_dup.bias)
+print(f"NLL {mle.nll:.4f} -> {mle_dup.nll:.4f}; s.e. ratio", (se_dup / se_hat).round(6))
+# An estimate whose summed gradient is g lies ~H^-1 g from the minimiser. Each fit's summed
+# gradient entries are <= N grad_norm (2N and 2H for the doubled data) plus their rounding
+# (<= (log2 2N + 4) eps sum|x~|), so the two estimates differ by at most ||H^-1||_inf times that.
+g_max = N * (mle.grad_norm + mle_dup.grad_norm) + 2 * (np.log2(2 * N) + 4) * eps * np.abs(X1).sum()
+assert np.abs(theta_dup - theta_hat).max() <= 2 * np.abs(H_inv).sum(axis=1).max() * g_max
+assert np.isclose(mle_dup.nll, 2 * mle.nll, rtol=1e-12, atol=0)  # rounding of 2N-term sums
+assert np.allclose(se_dup * np.sqrt(2), se_hat, rtol=1e-8, atol=0)
+
+# %% [markdown]
+# **2 (medium).** Evaluate the mean cross entropy at the *true* parameters,
+# $\operatorname{NLL}(\theta^\star)/N$. Which value does it approach as $N$ grows, how far from
+# it may it be at this $N$, and is the MLE's $\operatorname{NLL}(\hat\theta)/N$ above or below
+# it?
+
+# %% [markdown]
+# :::{dropdown} Solution
+# $\operatorname{NLL}(\theta^\star)/N$ is the average of $N$ i.i.d. terms
+# $-\log p^\star(y_i \mid x_i)$, whose mean is the expected cross entropy at $\theta^\star$: the
+# KL term vanishes and what is left is the expected entropy
+# $\mathbb{E}_x H(p^\star(\cdot \mid x)) \approx 0.642$ nats (by a Gauss–Hermite rule, as in
+# notebook 01). By the central limit theorem it is off by about the terms' standard deviation
+# over $\sqrt N$, about 0.013 for $N = 3000$. The MLE minimises the NLL on these data, so
+# $\operatorname{NLL}(\hat\theta) \le \operatorname{NLL}(\theta^\star)$ always: the in-sample
+# loss of the fitted model is below that of the truth (by how much: exercise 3).
+# :::
+
+# %% tags=["hide-input"]
+nodes, weights = hermegauss(80)
+u0, u1 = np.meshgrid(nodes, nodes)
+grid_w = np.outer(weights, weights).ravel() / weights.sum() ** 2
+p_star = ce.softmax(ce.linear_predictor(np.column_stack([u0.ravel(), u1.ravel()]), W_true, b_true))
+expected_entropy = grid_w @ ce.entropy(p_star)
+terms_true = -ce.log_softmax(ce.linear_predictor(X, W_true, b_true))[np.arange(N), y]
+se_mean = terms_true.std() / np.sqrt(N)
+print(
+    f"E_x H(p*) {expected_entropy:.4f}; NLL/N at the truth {terms_true.mean():.4f} "
+    f"(s.e. {se_mean:.4f}), at the MLE {mle.nll / N:.4f}"
+)
+assert round(expected_entropy, 3) == 0.642 and (N != 3000 or round(se_mean, 3) == 0.013)
+assert abs(terms_true.mean() - expected_entropy) < 4 * se_mean  # CLT, 4 s.e.
+assert mle.nll <= terms_true.sum()
+
+# %% [markdown]
+# **3 (harder).** Over repeated data sets of $N$ observations, how large is
+# $\operatorname{NLL}(\theta^\star) - \operatorname{NLL}(\hat\theta)$ on average? Predict it, and
+# check on 400 simulated data sets.
+
+# %% [markdown]
+# :::{dropdown} Solution
+# By the quadratic approximation around $\hat\theta$,
+# $\operatorname{NLL}(\theta^\star) - \operatorname{NLL}(\hat\theta) \approx \tfrac12 (\theta^\star - \hat\theta)^\top \nabla^2 \operatorname{NLL}\, (\theta^\star - \hat\theta)$,
+# and for large $N$, $\hat\theta$ is approximately
+# $\mathcal{N}\big(\theta^\star, (\nabla^2 \operatorname{NLL})^{-1}\big)$ (notebook 06), so twice
+# the gap is approximately $\chi^2_P$ with $P = (K - 1)(d + 1) = 6$ parameters (Wilks' theorem):
+# mean $P = 6$, variance $2P = 12$, and 5% of the data sets above the 95% quantile 12.59. The
+# in-sample mean cross entropy of the MLE is thus below the truth's by $P / (2N)$ on average,
+# 0.001 for $N = 3000$: the fit absorbs a little of the noise, one half-unit of NLL per
+# parameter.
+# :::
+
+# %% tags=["hide-input"]
+R = 400
+twice_gap = np.empty(R)
+for r in range(R):
+    X_r, y_r, _ = ce.simulate(N, W_true, b_true, rng)
+    nll_true = ce.negative_log_likelihood(y_r, ce.linear_predictor(X_r, W_true, b_true))
+    twice_gap[r] = 2 * (nll_true - ce.fit_cross_entropy(X_r, y_r).nll)
+above = np.mean(twice_gap > stats.chi2(6).ppf(0.95))
+print(f"2 (NLL(theta*) - NLL(MLE)): mean {twice_gap.mean():.2f}, variance {twice_gap.var():.1f}")
+print(f"share above the chi2_6 95% quantile: {above:.3f}")
+# Monte Carlo: 4 s.e. of a mean of R draws, and of a share near 0.05 (0.044: detects a mean
+# off by ~0.7 or a tail twice too heavy); the O(1/N) corrections to Wilks are far smaller
+assert abs(twice_gap.mean() - 6) < 4 * twice_gap.std() / np.sqrt(R)
+assert abs(above - 0.05) < 4 * np.sqrt(0.05 * 0.95 / R)
+
+# %% [markdown]
 # ## References
 #
 # * Fisher, R. A. (1922). On the mathematical foundations of theoretical statistics.
