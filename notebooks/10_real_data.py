@@ -19,8 +19,8 @@
 # $$
 #
 # with $p$ the population's conditional distribution of the label. A held-out test set
-# estimates it by the mean of $\log \bar q(y_j \mid x_j)$ over its rows, minus the held-out
-# mean cross entropy; Pareto-smoothed importance sampling leave-one-out cross-validation
+# estimates it by the mean of $\log \bar q(y_j \mid x_j)$ over its rows, which is minus the
+# mean held-out cross entropy; Pareto-smoothed importance sampling leave-one-out cross-validation
 # (PSIS-LOO) estimates it from the training data alone.
 #
 # Two data sets that ship with the installed packages: the 1996 American National Election
@@ -141,9 +141,9 @@ assert abs(theta_mle[i5] - theta_mle[i4]) < 2 * se_diff
 # To judge predictions on data the model has not seen, we hold out a random 30% of the
 # respondents as a test set and fit only the other 70%. The predictors are standardised with
 # the training set's means and standard deviations, so that one weakly informative prior
-# suits every coefficient: independent $\mathcal N(0, 2.5^2)$ on each free slope and intercept
-# (Gelman et al., 2008), which lets a one-sd change in a predictor move a log-odds by a few
-# units and rules out changes of tens. The model, written out, is the pivot softmax regression
+# suits every coefficient: independent $\mathcal N(0, 2.5^2)$ on each free slope and intercept,
+# weakly informative in the sense of Gelman et al. (2008): it lets a one-sd change in a
+# predictor move a log-odds by a few units and rules out changes of tens. The model, written out, is the pivot softmax regression
 # of the library's `ce.softmax_regression_model(U, y, prior=2.5)`:
 
 # %%
@@ -527,9 +527,9 @@ assert w_norm.max() < 20 and 88 < path["‖w‖"].iloc[-1] < 89 and between > 0
 assert np.all(w_iris.std(0) * (1 - 4 / np.sqrt(2 * diag_iris["min bulk ESS"])) < 2.5)
 
 # %%
-g1, g2 = np.meshgrid(np.linspace(-2.5, 3, 200), np.linspace(-2.5, 4.8, 200))
+g1, g2 = np.meshgrid(np.linspace(-2.5, 3, 120), np.linspace(-2.5, 4.8, 160))
 grid = np.column_stack([g1.ravel(), g2.ravel()])
-p_grid = expit(grid @ w_iris[::4].T + b_iris[::4]).mean(1).reshape(g1.shape)
+p_grid = expit(grid @ w_iris[::8].T + b_iris[::8]).mean(1).reshape(g1.shape)
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
 ax = axes[0]
 cs = ax.contourf(g1, g2, p_grid, levels=np.linspace(0, 1, 11), cmap="RdBu_r", alpha=0.6)
