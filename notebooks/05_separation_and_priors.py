@@ -34,7 +34,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pymc as pm
-from scipy import optimize
+from scipy import optimize, special
 from sklearn.linear_model import LogisticRegression
 
 import cross_entropy_mle as ce
@@ -46,7 +46,7 @@ rng = np.random.default_rng(RANDOM_SEED)
 FAST = fast_mode()  # fewer posterior draws; the data and every assert are the same
 plt.style.use("arviz-variat")
 
-DRAWS = 500 if FAST else 1_000
+DRAWS = 250 if FAST else 500  # per chain, after as many tuning steps
 SAMPLE_KW = dict(chains=4, cores=1, progressbar=False, random_seed=RANDOM_SEED)
 
 # %% [markdown]
@@ -157,7 +157,8 @@ print(
 #
 # Plain gradient descent with a fixed step $\eta = 1/L$, $L = \tfrac12
 # \lambda_{\max}(\tilde X^\top \tilde X)$ a bound on the NLL's curvature ($\tilde x_i = (1, x_i)$),
-# so that every step lowers the NLL (`ce.gradient_descent_path`), makes the failure visible. On
+# so that every step lowers the NLL (`ce.gradient_descent_path`; the folded cell below runs the
+# same iteration on the three data sets at once), makes the failure visible. On
 # the overlapping data the iterates converge to the MLE. On the separated data Soudry et al.
 # (2018) proved, for complete separation and any fixed step below $2/L$, that
 # $\theta_t = \hat w \log t + \rho_t$ with $\rho_t$ bounded (for almost every data set), where
@@ -172,9 +173,39 @@ print(
 # on the size of the gradient cannot be trusted here: the gradient goes to zero but the
 # parameters do not converge.
 
+
+# %% tags=["hide-input"]
+# Gradient descent on several two-class data sets at once: the iterates of ce.gradient_descent_path
+# (start 0, step 1/L), with NumPy's per-call overhead paid once per step instead of per data set.
+def gradient_descent_paths(datasets, n_steps):
+    """[(iterates (n_steps + 1, 2), NLLs (n_steps + 1,)), ...], one pair per (X, y) data set."""
+    sizes = [len(y_) for _, y_ in datasets]
+    S = np.zeros((len(datasets), max(sizes), 2))  # rows (2 y_i - 1)(1, x_i); zero rows pad
+    for r, (X_, y_) in enumerate(datasets):
+        S[r, : sizes[r]] = (2 * y_ - 1)[:, None] * np.column_stack([np.ones(sizes[r]), X_[:, 0]])
+    S_T = S.mT.copy()
+    eta = 2 / np.linalg.eigvalsh(S_T @ S)[:, -1, None, None]  # 1/L; the signs leave S^T S alone
+    thetas = np.zeros((n_steps + 1, len(datasets), 2, 1))
+    for t in range(n_steps):  # the NLL is sum_i log(1 + e^{-m_i}), margins m = S theta
+        thetas[t + 1] = thetas[t] + eta * (S_T @ special.expit(-(S @ thetas[t])))
+    margins = (S @ thetas)[..., 0]  # (n_steps + 1, data sets, rows)
+    real = np.arange(max(sizes)) < np.array(sizes)[:, None]  # not padding
+    nll = np.where(real, np.logaddexp(0, -margins), 0).sum(axis=-1)
+    return [(thetas[:, r, :, 0], nll[:, r]) for r in range(len(datasets))]
+
+
+# Check: the same iterates and NLLs as the library for the first 2,000 steps (the sums are
+# ordered differently: rounding of ~1e-15 per step, so 1e-10 after 2,000 steps covers it).
+for (X_, y_), (theta_b, nll_b) in zip(
+    data.values(), gradient_descent_paths(list(data.values()), 2_000), strict=True
+):
+    theta_lib, nll_lib = ce.gradient_descent_path(X_, y_, n_steps=2_000)
+    assert np.allclose(theta_b, theta_lib, rtol=0, atol=1e-10)
+    assert np.allclose(nll_b, nll_lib, rtol=1e-10, atol=1e-14)
+
 # %%
 n_steps = 100_000
-paths = {name: ce.gradient_descent_path(*data[name], n_steps=n_steps) for name in data}
+paths = dict(zip(data, gradient_descent_paths(list(data.values()), n_steps), strict=True))
 infimum = {"separated": 0.0, "quasi-separated": 2 * np.log(2), "overlapping": fit_ovl.nll}
 norms = {name: np.linalg.norm(theta, axis=1) for name, (theta, _) in paths.items()}
 
@@ -274,26 +305,41 @@ assert np.allclose(
 # $\theta + t D$ is at least that at $\theta$ for every $t \ge 0$: over the half-cylinder
 # swept by a small ball moved along $D$ the likelihood stays above a positive number, and its
 # integral is infinite, under complete and quasi-complete separation alike. NUTS (PyMC's
-# Hamiltonian Monte Carlo sampler, notebook 04), run briefly on four chains with
-# `max_treedepth=6` (at most 63 leapfrog steps per draw; with `tune=200` the whole tuning phase
-# runs at PyMC 6.4's `early_max_treedepth` of 8, 255 steps), shows what happens to a sampler
-# aimed at it: the draws of the slope go off to magnitudes far beyond the overlapping data's
-# MLE, and the four chains' medians disagree by orders of magnitude (no chain has anywhere to
-# settle).
+# Hamiltonian Monte Carlo sampler, notebook 04), run briefly on four chains of 100 tuning steps
+# and 100 draws, with at most 63 leapfrog steps per draw (`max_treedepth=6`, and the same for the
+# tuning steps, `early_max_treedepth=6`, where PyMC 6.4's default is 8), shows what happens to a
+# sampler aimed at it. Every chain's draws of the slope go off to hundreds of times the
+# overlapping data's MLE or more, and the chains disagree: $\hat R$ (the ratio of the spread of
+# all chains' draws to the spread within each chain, rank-normalised; 1 when the chains sample
+# one distribution) is far above 1. No chain has anywhere to settle.
 
 # %%
 sep_flat = ce.softmax_regression_model(*data["separated"], prior="flat")
 with sep_flat, ce.capture_sampler_messages():
-    dt_flat = pm.sample(draws=200, tune=200, max_treedepth=6, **SAMPLE_KW)
+    dt_flat = pm.sample(
+        draws=100,
+        tune=100,
+        max_treedepth=6,
+        early_max_treedepth=6,
+        var_names=["W_free", "b_free"],
+        **SAMPLE_KW,
+    )
 w_flat = dt_flat.posterior.to_dataset()["W_free"].values[..., 0, 0]
 at_cap = float(dt_flat.sample_stats.to_dataset()["reached_max_treedepth"].mean())
 chain_medians = np.median(w_flat, axis=1)
+rhat_flat = float(az.rhat(dt_flat).to_dataset()["W_free"].max())
 print(
-    f"slope draws: median {np.median(w_flat):.3g}; per chain {np.array2string(chain_medians, precision=2)}"
+    f"slope draws: median per chain {np.array2string(chain_medians, precision=2)}; R-hat {rhat_flat:.2f}"
 )
 print(
     f"draws at the tree-depth cap {at_cap:.0%}; slope MLE, overlapping data {fit_ovl.weights[1, 0]:.2f}"
 )
+
+# %% tags=["hide-input"]
+# Check: every chain's median slope is over 100 times the overlapping data's MLE, and R-hat is
+# above 1.5. For a proper posterior of that size, sampled by converged chains, the median would
+# be near the MLE and R-hat within ~0.01 of 1.
+assert np.all(chain_medians > 100 * fit_ovl.weights[1, 0]) and rhat_flat > 1.5
 
 # %% [markdown]
 # ## 3. Priors as regularisers
@@ -389,7 +435,7 @@ for _ in range(5):
 map_pymc = ce.fit_map(sep_normal)
 map_l2 = ce.fit_l2(X_sep, y_sep, sigma, bias_sigma=sigma)
 with sep_normal, ce.capture_sampler_messages():
-    dt_sep = pm.sample(draws=DRAWS, var_names=["W_free", "b_free"], **SAMPLE_KW)
+    dt_sep = pm.sample(draws=DRAWS, tune=DRAWS, var_names=["W_free", "b_free"], **SAMPLE_KW)
 w_post = dt_sep.posterior.to_dataset()["W_free"].sel(class_free=1, feature="x0")
 w_map = map_l2.weights[1, 0]
 lo, hi = np.quantile(w_post, [0.03, 0.97])
@@ -627,7 +673,131 @@ assert np.linalg.norm(map_path["overlapping"][-1] - theta_mle + delta) < 0.1 * n
 # were proposed as a default for logistic regression (Gelman et al. 2008). Under a proper
 # prior the posterior, unlike the MAP, also reports how little separated data say about the
 # size of the slope.
+
+# %% [markdown]
+# ## Exercises
 #
+# **1 (easy).** Add a second class-1 point at $x = 0$ to the quasi-separated data, so that three
+# points tie there: one of class 0, two of class 1. Complete or quasi-complete separation? What
+# is the infimum of the NLL now, and where does the bias go while the slope runs off?
+
+# %% [markdown]
+# :::{dropdown} Solution
+# Still quasi-complete: the direction $D = (0, 1)$ (slope only) gives every point a margin
+# $\ge 0$, the three tied points exactly 0, and no direction can separate points that share an
+# $x$. The tied points see only the bias: with $q = \sigma(b)$ they cost
+# $-2 \log q - \log(1 - q)$, smallest at $q = \tfrac23$, $b = \log 2$, where it equals
+# $3 \log 3 - 2 \log 2 \approx 1.910$, three times the entropy $H(\tfrac13, \tfrac23)$ of the
+# labels at $x = 0$. The other points' loss tends to 0 as the slope grows at any fixed bias, so the
+# infimum is $3 H(\tfrac13, \tfrac23)$, approached with $b \to \log 2$ and $w \to \infty$. With
+# one point of each class the same argument gives $2 H(\tfrac12, \tfrac12) = 2 \log 2$, the limit
+# of section 1: the tied points are fitted by their empirical distribution, whose cross entropy
+# with itself is its entropy.
+# :::
+
+# %% tags=["hide-input"]
+# Check: the library finds quasi-complete separation; at slope 200 the best bias is log 2 (a
+# bounded scalar search resolves it to ~1e-7) and the NLL there is 3 H(1/3, 2/3) up to the
+# untied points' loss, below 20 e^{-(200 * 0.2 - log 2)} ~ 1e-16 because every |x| >= 0.2.
+x_tie, y_tie = np.r_[x_quasi, 0.0], np.r_[y_quasi, 1]
+try:
+    ce.fit_cross_entropy(x_tie[:, None], y_tie)
+    complete = None
+except ce.SeparationError as err:
+    complete = err.complete
+
+
+def nll_tie(b, w=200.0):
+    """NLL of the data with three tied points at slope w and bias b (class 0 the pivot)."""
+    z = ce.linear_predictor(x_tie[:, None], np.array([[0.0], [w]]), np.array([0.0, b]))
+    return ce.negative_log_likelihood(y_tie, z)
+
+
+best = optimize.minimize_scalar(nll_tie, bounds=(-3, 3), method="bounded", options={"xatol": 1e-10})
+limit = 3 * np.log(3) - 2 * np.log(2)
+print(
+    f"complete = {complete}; best bias {best.x:.6f} (log 2 = {np.log(2):.6f}); NLL {best.fun:.6f}"
+)
+assert complete is False and abs(best.x - np.log(2)) < 1e-6 and abs(best.fun - limit) < 1e-12
+
+# %% [markdown]
+# **2 (medium).** A fitter that does not check for separation stops somewhere on the
+# gradient-descent path of section 2 and reports Wald standard errors from the Hessian there.
+# On the separated data, predict how the standard error of the slope and its z-statistic
+# $w_t / \mathrm{se}_t$ change with the number of steps $t$; check at $t = 10^2, \dots, 10^5$.
+
+# %% [markdown]
+# :::{dropdown} Solution
+# The Hessian is $\sum_i q_i (1 - q_i)\, \tilde x_i \tilde x_i^\top$ with $q_i (1 - q_i) \approx
+# e^{-m_i}$ at a large margin $m_i$. Along the path $\theta_t \approx \hat w \log t$, which gives
+# the support vectors margins $\approx \log t$ (the max-margin direction gives them margin 1) and
+# the other points larger ones, so the Hessian falls like $1/t$ and the standard errors grow like
+# $\sqrt t$: by a factor per decade that approaches $\sqrt{10} \approx 3.16$ (from below, as
+# $\rho_t$ settles). The slope grows only like $\log t$, so its z-statistic falls towards 0. The
+# longer the optimiser runs, the larger the estimate and the less significant it looks: a
+# Hessian that vanishes faster than the estimate grows is also why Wald tests lose power for large
+# effects in logistic regression (Hauck and Donner 1977).
+# :::
+
+# %% tags=["hide-input"]
+# Check, in forms a wrong rate would fail: the factor per decade rises, and in the last decade
+# lies in (3, sqrt 10) (a power law t^a gives 10^a, so a is pinned to 0.48-0.5); z falls at every
+# decade and is below 1 from t = 10^4.
+steps_se = [100, 1_000, 10_000, 100_000]
+se_path = np.array(
+    [ce.standard_errors(X_sep, y_sep, *ce.unpack_params(theta_sep[t], 2, 1))[1] for t in steps_se]
+)
+z_path = theta_sep[steps_se, 1] / se_path
+growth = se_path[1:] / se_path[:-1]
+assert np.all(np.diff(growth) > 0) and 3 < growth[-1] < np.sqrt(10), growth
+assert np.all(np.diff(z_path) < 0) and np.all(z_path[2:] < 1), z_path
+pd.DataFrame(
+    {"slope w_t": theta_sep[steps_se, 1], "se_t": se_path, "z = w_t / se_t": z_path},
+    index=pd.Index(steps_se, name="step t"),
+).round(3)
+
+# %% [markdown]
+# **3 (harder).** Keep the $\mathcal N(0, 2^2)$ prior on the slope but make the bias flat (an
+# unpenalised intercept, as in scikit-learn) on the separated data. Is the posterior proper? Work
+# out $\int \mathcal L(w, b)\, db$ for a large slope $w$, and what it says about a flat prior on
+# the slope as well.
+
+# %% [markdown]
+# :::{dropdown} Solution
+# At a fixed $w > 0$ every margin is positive exactly when $-w x_+ < b < -w x_-$, with $x_+$ the
+# smallest $x$ of class 1 and $x_-$ the largest of class 0: an interval of length $w g$, where
+# $g = x_+ - x_-$ is the gap. For large $w$ the likelihood is close to 1 inside it and falls off at
+# each end like a logistic step $\sigma(u)$ of the point at that end, and
+# $\int (\sigma(u) - \mathbb 1[u > 0])\, du = 0$: the ends add nothing. The next points lower it
+# slightly near the ends; a point at distance $\delta$ behind an end costs at most
+# $\int \sigma(u)\, \sigma(-u - c)\, du = c / (e^c - 1)$ with $c = w \delta$. So
+# $\int \mathcal L\, db = w g$ minus a deficit that vanishes exponentially in $w$. It is finite
+# for every $w$, because both classes are observed, and it grows only linearly, so the
+# normaliser $\int \mathcal N(w; 0, 2^2) \int \mathcal L\, db\, dw$ is finite: the posterior is
+# proper, as section 3 said for normal weights and flat biases. Under a flat prior on the slope
+# as well, $\int^\infty w g\, dw$ diverges: improper, as found above.
+# :::
+
+# %% tags=["hide-input"]
+# Check: at w = 200 the trapezoid rule (step 0.005 in b; its error is below 1e-4) gives
+# w g minus a deficit between 0 and the bound sum_j c_j / (e^c_j - 1) over the points behind each
+# end (both printed: a single point close behind an end nearly attains the bound).
+w_big = 200.0
+x_plus, x_minus = x_sep[y_sep == 1].min(), x_sep[y_sep == 0].max()
+b_line = np.arange(-w_big * x_plus - 40, -w_big * x_minus + 40, 0.005)
+W_line = np.zeros((b_line.size, 2, 1))
+W_line[:, 1, 0] = w_big
+b_pair = np.column_stack([np.zeros(b_line.size), b_line])
+integral = np.trapezoid(np.exp(ce.log_likelihood_grid(X_sep, y_sep, W_line, b_pair)), b_line)
+c_behind = w_big * np.r_[x_sep[y_sep == 1][1:] - x_plus, x_minus - x_sep[y_sep == 0][:-1]]
+deficit_bound = np.sum(c_behind / np.expm1(c_behind))
+print(
+    f"gap g = {x_plus - x_minus:.4f}: integral / (w g) = {integral / (w_big * (x_plus - x_minus)):.6f}, "
+    f"w g - integral = {w_big * (x_plus - x_minus) - integral:.1e} (bound {deficit_bound:.1e})"
+)
+assert -1e-4 < w_big * (x_plus - x_minus) - integral < deficit_bound + 1e-4
+
+# %% [markdown]
 # ## References
 #
 # * Albert, A. and Anderson, J. A. (1984). On the existence of maximum likelihood estimates in
@@ -640,7 +810,9 @@ assert np.linalg.norm(map_path["overlapping"][-1] - theta_mle + delta) < 0.1 * n
 # * Rosset, S., Zhu, J. and Hastie, T. (2004). Boosting as a regularized path to a maximum
 #   margin classifier. *Journal of Machine Learning Research* 5, 941-973.
 #
-# Further reading, cited above: Candès, E. J. and Sur, P. (2020), The phase transition for the
+# Further reading, cited above: Hauck, W. W. and Donner, A. (1977), Wald's test as applied to
+# hypotheses in logit analysis, *Journal of the American Statistical Association* 72(360),
+# 851-853; Candès, E. J. and Sur, P. (2020), The phase transition for the
 # existence of the maximum likelihood estimate in high-dimensional logistic regression, *Annals
 # of Statistics* 48(1), 27-42; Konis, K. (2007), *Linear programming algorithms for detecting
 # separated data in binary logistic regression models*, DPhil thesis, University of Oxford;
