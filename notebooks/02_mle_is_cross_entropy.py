@@ -182,14 +182,8 @@ b_slice = np.tile(b0, (b1_grid.size, 1))
 b_slice[:, 1] = b1_grid
 W_slice = np.broadcast_to(W0, (b1_grid.size, K, d))
 loglik_slice = ce.log_likelihood_grid(X[:n_slice], y[:n_slice], W_slice, b_slice)
-lik_slice = np.array(
-    [
-        np.prod(
-            ce.softmax(ce.linear_predictor(X[:n_slice], W0, b))[np.arange(n_slice), y[:n_slice]]
-        )
-        for b in b_slice
-    ]
-)
+z_slice = (X[:n_slice] @ W0.T)[None] + b_slice[:, None, :]  # W0 x + b at each grid point
+lik_slice = np.prod(ce.softmax(z_slice)[:, np.arange(n_slice), y[:n_slice]], axis=1)  # a product
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.6), sharex=True)
 for ax, values, label in ((axes[0], lik_slice, ""), (axes[1], loglik_slice, r"\log ")):
