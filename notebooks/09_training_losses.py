@@ -805,7 +805,7 @@ log_prior = stats.norm.logpdf(theta_r, 0.0, 10.0).sum()
 batch = rng.choice(N, B_mb, replace=False)
 fixed_model = softmax_model(X[batch], y[batch], total_size=N)
 logp_batch = fixed_model.compile_logp()
-logp_mb = mb_model.compile_logp()
+logp_mb = mb_model.compile_logp(random_seed=int(rng.integers(2**32)))  # seeds the batches
 draws_mb = np.array([logp_mb(as_point(theta_r)) for _ in range(400)]) - log_prior
 print(
     f"one fixed batch: model logp {logp_batch(as_point(theta_r)):.2f}, "
