@@ -286,12 +286,13 @@ assert np.all(np.diff(nll_sep) < 0) and np.all(np.diff(norms["separated"][10:]) 
 # the gradient vanishes all the same
 grad = ce.SoftmaxRegressionLoss(*data["separated"]).loss_gradient
 assert np.linalg.norm(grad(theta_sep[-1])[1]) < 1e-2 * np.linalg.norm(grad(theta_sep[0])[1])
-# quasi-separated: the loss goes to 2 log 2 from above; the slope grows, the bias shrinks to 0
+# quasi-separated: the loss goes to 2 log 2 from above; the slope grows at every decade; the
+# bias, which may cross 0 on the way, ends below a tenth of its largest excursion (a bias that
+# did not converge would stay of that size)
 theta_q, nll_q = paths["quasi-separated"]
 assert np.all(nll_q > 2 * np.log(2)) and np.all(np.diff(nll_q) < 0)
-assert np.all(np.diff(theta_q[decades, 1]) > 0) and np.all(
-    np.diff(np.abs(theta_q[decades[2:], 0])) < 0
-)
+assert np.all(np.diff(theta_q[decades, 1]) > 0)
+assert abs(theta_q[-1, 0]) < 0.1 * np.abs(theta_q[:, 0]).max()
 # overlapping: the iterates converge to the MLE
 assert np.allclose(
     paths["overlapping"][0][-1], ce.pack_params(fit_ovl.weights, fit_ovl.bias), atol=1e-6
@@ -308,7 +309,7 @@ assert np.allclose(
 # Hamiltonian Monte Carlo sampler, notebook 04), run briefly on four chains of 100 tuning steps
 # and 100 draws, with at most 63 leapfrog steps per draw (`max_treedepth=6`, and the same for the
 # tuning steps, `early_max_treedepth=6`, where PyMC 6.4's default is 8), shows what happens to a
-# sampler aimed at it. Every chain's draws of the slope go off to hundreds of times the
+# sampler aimed at it. In every chain the median draw of the slope is hundreds of times the
 # overlapping data's MLE or more, and the chains disagree: $\hat R$ (the ratio of the spread of
 # all chains' draws to the spread within each chain, rank-normalised; 1 when the chains sample
 # one distribution) is far above 1. No chain has anywhere to settle.
@@ -337,8 +338,8 @@ print(
 
 # %% tags=["hide-input"]
 # Check: every chain's median slope is over 100 times the overlapping data's MLE, and R-hat is
-# above 1.5. For a proper posterior of that size, sampled by converged chains, the median would
-# be near the MLE and R-hat within ~0.01 of 1.
+# above 1.5. Converged chains on a proper posterior like the overlapping data's would have
+# medians near its MLE and an R-hat within ~0.01 of 1.
 assert np.all(chain_medians > 100 * fit_ovl.weights[1, 0]) and rhat_flat > 1.5
 
 # %% [markdown]

@@ -64,9 +64,8 @@ from cross_entropy_mle.plotting import save_figure
 
 RANDOM_SEED = 20_240_616
 rng = np.random.default_rng(RANDOM_SEED)
-FAST = (
-    fast_mode()
-)  # fewer NUTS and reference draws; the 4,800 data sets and the asserts are the same
+# fast mode: fewer NUTS and reference draws; the 4,800 data sets and the asserts are the same
+FAST = fast_mode()
 plt.style.use("arviz-variat")
 plt.rcParams.update({"font.size": 10, "legend.fontsize": 10})
 
@@ -415,14 +414,16 @@ assert sampling_table.loc[small, "bias w_1"] > 4 * est_small.std() / np.sqrt(len
 assert sampling_table.loc[small, "skewness w_1"] > 4 * np.sqrt(6 / len(est_small))
 
 # %% [markdown]
-# Separation is a small-sample event: 9 % of the data sets at $N = 20$ have no MLE, none of the
-# 1,200 at $N = 50$, $200$ or $800$ (with this seed; the probability is small but positive at every
-# $N$).
+# Separation is a small-sample event: about one data set in ten at $N = 20$ has no MLE, and none
+# or almost none of the 1,200 at $N = 50$, $200$ or $800$ (the probability is small but positive
+# at every $N$).
 
 # %%
 separated = pd.Series({n: results[n]["n_separated"] / R for n in N_GRID}, name="no MLE")
 print(separated.round(3).to_string())
-assert results[small]["n_separated"] > 0.05 * R
+# "about one in ten": between 5 and 15 %, some 5 binomial se either side of 10 %; "almost none":
+# fewer than 1 % at N = 50 and none at N >= 200
+assert 0.05 < separated[small] < 0.15 and separated[50] < 0.01 and separated[N_GRID[2:]].sum() == 0
 
 # %% [markdown]
 # ## The posterior against the Wald approximation
@@ -453,21 +454,24 @@ bvm_table = pd.DataFrame(rows).set_index("N")
 bvm_table.round(3)
 
 # %% [markdown]
-# At $N = 800$ the median ratio of posterior sd to Wald standard error is within 1 % of 1 for
-# every parameter; at $N = 20$ the posterior sd is more than 10 % larger for every parameter.
+# At $N = 800$ the median ratio of posterior sd to Wald standard error is within 2 % of 1 for
+# every parameter (with 1,200 data sets the Monte Carlo error of such a median is about 0.7 %);
+# at $N = 20$ the posterior sd is more than 10 % larger for every parameter.
 # For $w_1$ the posterior mean lies on the far side of the MLE, away from zero, in most data sets:
 # the likelihood falls off more slowly towards steeper slopes, whose probabilities saturate,
 # than towards flatter ones.
 
 # %% tags=["hide-input"]
-# Check: "within 1 %" at N = 800 holds when |median ratio - 1| plus its error stays below 0.01.
+# Check: "within 2 %" at N = 800 holds when |median ratio - 1| plus its error stays below 0.02.
 # The error: 4 se of a median (1.25 sd / sqrt(R')) plus the plug-in bias of a weighted sd,
-# -1 / (2 ESS) (about 0.2 % at ESS ~ 280). At N = 20 the excess is many times that error.
+# -1 / (2 ESS) (about 0.2 % at ESS ~ 280): about 0.7 % in all. With the ratio's own O(1/N) excess
+# (~0.4 % at N = 800) 1 % cannot be certified at this precision. At N = 20 the excess is many
+# times that error.
 ratio_cols = [f"sd/se {m}" for m in names]
 res = results[big]
 err = 4 * 1.25 * res["sd_ratio"].std(axis=0) / np.sqrt(len(res["sd_ratio"]))
 err += 1 / (2 * np.median(res["ess"]))
-assert np.all(np.abs(bvm_table.loc[big, ratio_cols].to_numpy() - 1) + err < 0.01), err
+assert np.all(np.abs(bvm_table.loc[big, ratio_cols].to_numpy() - 1) + err < 0.02), err
 assert np.all(bvm_table.loc[small, ratio_cols] > 1.1)
 # the shift is outward for w_1 in most data sets: a sign test, 4 binomial se from one half
 for n in (small, big):
@@ -543,7 +547,7 @@ plt.show()
 # %% [markdown]
 # At $N = 800$ both procedures cover 90 % for every parameter. At $N = 20$, among the data sets
 # with an MLE, they fail in opposite directions: the Wald intervals cover too often, the
-# credible intervals too rarely. Counting the 9 % of data sets without an MLE as misses, the
+# credible intervals too rarely. Counting the data sets without an MLE as misses, the
 # Wald procedure for $w_1$ covers less than 90 % too (the last columns of the table).
 #
 # The credible intervals under-cover although the posterior is wider than the Wald
@@ -566,6 +570,8 @@ for kind, sign in (("wald_hit", 1), ("cred_hit", -1)):
     frac = res_small[kind].mean(axis=1)
     dev = frac.mean() - LEVEL
     assert np.abs(dev) > 4 * frac.std(ddof=1) / np.sqrt(len(frac)) and np.sign(dev) == sign, kind
+# w_1 alone (the pivot in the figure below): Wald over-covers, one-sided at 3 binomial se
+assert res_small["wald_hit"][:, j].mean() > LEVEL + 3 * np.sqrt(LEVEL * (1 - LEVEL) / len(frac))
 # counting data sets without an MLE as misses, Wald coverage of w_1 at N = 20 is below 90 %:
 # one-sided at 3 binomial se of R = 1,200 (false alarm 0.1 %)
 uncond = coverage_table.loc[small, "Wald w_1, no MLE = miss"]
@@ -588,15 +594,15 @@ print(
 # The importance-sampling posteriors are checked against PyMC's NUTS on one typical data set at
 # the smallest and at the largest $N$: the one whose $\hat w_1$ is nearest the median over data
 # sets. (A near-separated data set, with a long flat tail towards steep slopes, is a harder target
-# for NUTS; divergent transitions would say so.) The model is the library's `softmax_regression_model` under
-# flat priors (notebook 02 writes it out, draws it and checks it against the builder). The NUTS
-# sampler is compiled once; `pm.set_data` swaps in the other data set, with its number
-# of observations in the `obs` coordinate. Four chains, each of 500 tuning steps and 1,000 draws
-# at $N = 20$ (its skewed posterior mixes more slowly) or 500 at $N = 800$. The reference is the
-# same importance sampler with 20,000 draws. $\hat R$ compares the variance between and within chains (1 at convergence);
-# the ESS of NUTS draws is ArviZ's bulk ESS (the effective number of independent draws for the
-# centre of the distribution, from rank-normalised chains). NUTS (the No-U-Turn Sampler) is PyMC's
-# adaptive Hamiltonian Monte Carlo.
+# for NUTS; divergent transitions would say so.) The model is the library's
+# `softmax_regression_model` under flat priors (notebook 02 writes it out, draws it and checks it
+# against the builder). The NUTS sampler is compiled once; `pm.set_data` swaps in the other data
+# set, with its number of observations in the `obs` coordinate. Four chains, each of 500 tuning
+# steps and 1,000 draws at $N = 20$ (its skewed posterior mixes more slowly) or 500 at $N = 800$.
+# The reference is the same importance sampler with 20,000 draws. $\hat R$ compares the variance
+# between and within chains (1 at convergence); the ESS of NUTS draws is ArviZ's bulk ESS (the
+# effective number of independent draws for the centre of the distribution, from rank-normalised
+# chains). NUTS (the No-U-Turn Sampler) is PyMC's adaptive Hamiltonian Monte Carlo.
 
 # %%
 model = ce.softmax_regression_model(
@@ -659,8 +665,8 @@ nuts_table.round(3)
 # coverage rests, are not compared here.
 
 # %% tags=["hide-input"]
-# Check: the table's claims. The tolerances (the tol columns) detect a difference of 0.1-0.15 sd
-# in a mean and 7-15 % in an sd.
+# Check: the table's claims. The tolerances (the tol columns) detect a difference of about
+# 0.1-0.2 sd in a mean and 9-15 % in an sd (the larger values in fast mode).
 assert (nuts_table["max R̂"] < 1.01).all() and (nuts_table["divergences"] == 0).all()
 assert (nuts_table["min ESS"] > 400).all()  # at least 100 per chain
 assert (nuts_table["IS k̂"] < 0.7).all()
@@ -733,9 +739,9 @@ pd.DataFrame(tails).T.rename_axis("N").round(4)
 #   minimiser) has variance within Monte Carlo error of $A^{-1}/N$, the inverse expected Hessian
 #   of the summed cross entropy, and Wald intervals from the observed Hessian reach their nominal
 #   coverage.
-# * The flat-prior posterior's sd matches the Wald se to within 1 % (median over data sets) and
+# * The flat-prior posterior's sd matches the Wald se to within 2 % (median over data sets) and
 #   its credible intervals cover as advertised: Bernstein–von Mises.
-# * At $N = 20$ this fails: 9 % of the data sets have no MLE; among the others the estimate of
+# * At $N = 20$ this fails: about one data set in ten has no MLE; among the others the estimate of
 #   $w_1$ is skewed and biased away from zero, with a variance many times $A^{-1}/N$; the
 #   posterior sd exceeds the Wald se by more than 10 % and, for $w_1$, its mean lies beyond the
 #   MLE. Among data sets with an
