@@ -48,7 +48,7 @@ rng = np.random.default_rng(RANDOM_SEED)
 FAST = fast_mode()  # fewer posterior draws; the data and every assert are the same
 plt.style.use("arviz-variat")
 
-DRAWS = 300 if FAST else 500  # per chain, after as many tuning steps
+DRAWS, TUNE = (500 if FAST else 1_000), 500  # per chain
 SAMPLE_KW = dict(chains=4, cores=1, progressbar=False, random_seed=RANDOM_SEED)
 
 # %% [markdown]
@@ -426,9 +426,9 @@ for W_m, b_m in ((zs_W, zs_b), (maps[0]["W"], maps[0]["b"])):
 
 # %%
 with pivot_flat, ce.capture_sampler_messages():
-    dt_pivot = pm.sample(draws=DRAWS, tune=DRAWS, var_names=["W_free", "b_free"], **SAMPLE_KW)
+    dt_pivot = pm.sample(draws=DRAWS, tune=TUNE, var_names=["W_free", "b_free"], **SAMPLE_KW)
 with zero_sum_flat, ce.capture_sampler_messages():
-    dt_zero = pm.sample(draws=DRAWS, tune=DRAWS, var_names=["W", "b"], **SAMPLE_KW)
+    dt_zero = pm.sample(draws=DRAWS, tune=TUNE, var_names=["W", "b"], **SAMPLE_KW)
 
 diagnostics = pd.DataFrame(
     {
