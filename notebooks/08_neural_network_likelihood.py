@@ -245,9 +245,8 @@ laplace_sd = np.sqrt(np.diag(np.linalg.inv(objective_hessian(best.model))))
 shift = (theta_mle - theta_hat) / laplace_sd
 eig_nll = np.linalg.eigvalsh(objective_hessian(best.model, sigma=None)).min()
 print(f"NLL: {mle_fit.nll:.4f} after the flat-prior fit, {best.nll:.4f} at the MAP")
-print(
-    f"largest |parameter|: {np.abs(theta_mle).max():.1f} after it, {np.abs(theta_hat).max():.1f} at the MAP"
-)
+print(f"largest |parameter|: {np.abs(theta_mle).max():.1f} after it,", end=" ")
+print(f"{np.abs(theta_hat).max():.1f} at the MAP")
 print(f"move in Laplace posterior sds: up to {np.abs(shift).max():.2f}")
 print(f"flattest NLL curvature at the MAP {eig_nll:.3f}; prior precision {SIGMA**-2:.3f}")
 
@@ -276,8 +275,8 @@ assert mle_fit.nll < best.nll and np.abs(shift).max() > 0.5 and 0 < eig_nll < 5 
 # the expected cross entropy of $w \cdot x + b$, strictly convex in $(w, b)$, takes the same
 # value at $w$ and its rotations, and by convexity at their average, $w = 0$. The fitted slope
 # is noise (a Wald test below), and so is the fitted probability's variation over the plotted
-# square (its range is printed below). On a test set of 20,000 new draws the network's NLL per observation is
-# far below softmax regression's; its excess over the true network is of the size
+# square (its range is printed below). On a test set of 20,000 new draws the network's NLL per
+# observation is far below softmax regression's; its excess over the true network is of the size
 # $k/(2N) = 13/800$ that asymptotic theory gives for a correctly specified model with $k$
 # parameters near a locally identifiable maximum ($2N$ times the excess is then about
 # $\chi^2_k$, with sd $\sqrt{2k}/(2N) = 0.006$ across training sets). Test-set differences are
@@ -300,7 +299,7 @@ print(f"network - truth: {excess.mean():.4f} ± {se_excess:.4f}; k/(2N) = {13 / 
 corners = np.array(np.meshgrid([-3.5, 3.5], [-3.5, 3.5])).reshape(2, -1).T
 q_linear = linear.predict_proba(corners)[:, 1]  # a linear logit is extreme at the corners
 print(
-    f"softmax regression on the square: q(y=1 | x) from {q_linear.min():.2f} to {q_linear.max():.2f}"
+    f"softmax regression's q(y=1 | x) on the square: {q_linear.min():.2f} to {q_linear.max():.2f}"
 )
 pd.Series({k: v.mean() for k, v in test_nll.items()}, name="test NLL / obs.").round(3)
 
@@ -404,8 +403,8 @@ print(f"log density spread {np.ptp(copy_logp):.1e}")
 
 # %% tags=["hide-input"]
 # Check: the conditions hold, and the copies are distinct, by more than the bound above on the
-# fit's distance from the exact MAP, so also at the exact MAP; their log densities agree to the rounding of summing the same N terms
-# in another order (N * eps * |logp|, about 2e-11).
+# fit's distance from the exact MAP, so also at the exact MAP; their log densities agree to the
+# rounding of summing the same N terms in another order (N * eps * |logp|, about 2e-11).
 assert min(sussmann.values()) > bound and pdist(copy_thetas).min() > bound
 assert np.ptp(copy_logp) < N * np.finfo(float).eps * abs(copy_logp).max()
 
@@ -720,9 +719,9 @@ print(f"R-hat thresholds {limit.min():.3f} to {limit.max():.3f}")
 # %% [markdown]
 # What $\hat R$ shows here, precisely:
 #
-# - On the raw weights it is far above 1 (printed range): the chains are in different symmetric copies. In
-#   parameter space they have not converged to the posterior, which is the equal mixture of all
-#   48 copies, and their raw means are no estimate of the true ones (zero).
+# - On the raw weights it is far above 1 (printed range): the chains are in different symmetric
+#   copies. In parameter space they have not converged to the posterior, which is the equal
+#   mixture of all 48 copies, and their raw means are no estimate of the true ones (zero).
 # - On the invariant quantities it is close to 1: the four chains, started at dispersed points,
 #   found the same mode up to symmetry and agree on everything the symmetries leave unchanged.
 #   For such quantities every copy has the same distribution, so one copy is enough; if this
