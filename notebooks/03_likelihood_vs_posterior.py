@@ -362,10 +362,11 @@ for ax in axes:
     ax.set(xlabel="intercept $b$", ylabel="slope $w$")
 axes[0].plot([], [], "k-", lw=1, label=r"$\mathcal{L} = e^{-2} \max \mathcal{L}$")
 axes[0].plot([], [], "k--", lw=1, label="quadratic approximation")
-for ax, n in zip(axes, sizes_2d[:2]):  # the box around the N = 30 (left), N = 100 contours
-    g, se = grids[n], np.sqrt(np.diag(np.linalg.inv(grids[n]["H"])))
-    corners = [*contour(g["ll"], g["b"], g["w"]), g["mle"] + 2 * se, g["mle"] - 2 * se]
-    corners += [np.array([b_true, w_true])] if n == N_SMALL else []
+for ax, shown in zip(axes, [sizes_2d, sizes_2d[1:]]):  # a box around the contours shown
+    corners = [np.array([b_true, w_true])]
+    for n in shown:
+        g, se = grids[n], np.sqrt(np.diag(np.linalg.inv(grids[n]["H"])))
+        corners += [*contour(g["ll"], g["b"], g["w"]), g["mle"] + 2 * se, g["mle"] - 2 * se]
     low, high = np.min(np.vstack(corners), axis=0), np.max(np.vstack(corners), axis=0)
     margin = 0.08 * (high - low)
     ax.set(
@@ -480,8 +481,8 @@ pd.DataFrame(
 #
 # The No-U-Turn sampler (NUTS) is a Markov chain Monte Carlo method: it simulates a particle
 # moving on $-\log p(\theta \mid \mathcal D)$ to propose distant points that are accepted
-# often. We run four independent chains, each with 500 tuning steps (adapting the step size,
-# then discarded) before the kept draws; PyMC's log messages are collected rather than printed.
+# often. We run four independent chains, each with 500 tuning steps (adapting the step size
+# and the mass matrix, then discarded) before the kept draws; PyMC's log messages are collected rather than printed.
 # Before reading anything off the draws we check the sampler: no divergent transitions (a sign
 # of regions the sampler cannot explore); no trajectory stopped at the maximum tree depth;
 # E-BFMI above 0.3 (ArviZ's rule of thumb for how well the momentum resampling explores the

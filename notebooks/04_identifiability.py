@@ -347,7 +347,8 @@ summary_over.round(3)
 # Check: the numbers of the paragraph. Chains drifting apart along an unbounded direction make
 # r_hat grow without limit; for mixed chains of 300 draws it is within about 0.01 of 1.
 raw, contrasts_ = summary_over.loc[["W", "b"]], summary_over.loc[["W_contrast", "b_contrast"]]
-assert (raw["largest r_hat"] > 1.1).all() and (contrasts_["largest r_hat"] < 1.05).all()
+assert min(float(rhat_over[v].min()) for v in ("W", "b")) > 1.1  # every raw parameter
+assert (contrasts_["largest r_hat"] < 1.05).all()
 assert raw["smallest sd"].min() > 10 * contrasts_["largest sd"].max()
 
 # %% [markdown]
