@@ -332,11 +332,11 @@ region = []
 for n, g in grids.items():
     (area, lopsided), (err, err_lop) = on_grids(contour_area, n)
     region.append([n, area, err, 4 * np.pi / np.sqrt(np.linalg.det(g["H"])), lopsided, err_lop])
-cols = ["N", "contour area", "grid error", "4π/√det H", "reach up - down", "error up - down"]
+cols = ["N", "contour area", "grid error", "4π/√det H", "w reach above - below ŵ", "error of reach"]
 region = pd.DataFrame(region, columns=cols)
 region["contour / ellipse - 1"] = region["contour area"] / region["4π/√det H"] - 1
 print("area ratio N = 100 to 1000:", round(region["4π/√det H"][1] / region["4π/√det H"][2], 1))
-region.drop(columns=["grid error", "error up - down"]).round(4)
+region.drop(columns=["grid error", "error of reach"]).round(4)
 
 # %% tags=["hide-input"]
 # Check: the stated bounds on the excess, beyond the grid's error; the N = 30 contour reaches
@@ -345,7 +345,9 @@ gap, rel_err = region["contour / ellipse - 1"], region["grid error"] / region["4
 assert gap[0] - rel_err[0] > 0.03 and gap[1] + rel_err[1] < 0.03 and abs(gap[2]) + rel_err[2] < 0.01
 assert np.all(gap[:-1].values - rel_err[:-1].values > gap[1:].values + rel_err[1:].values)
 small = region.iloc[0]
-assert np.sign(grids[N_SMALL]["mle"][1]) * small["reach up - down"] > small["error up - down"]
+assert (
+    np.sign(grids[N_SMALL]["mle"][1]) * small["w reach above - below ŵ"] > small["error of reach"]
+)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), width_ratios=[1.3, 1], layout="constrained")
@@ -588,7 +590,7 @@ assert np.all(np.abs(r_large["quad. sd"] / r_large["grid sd"] - 1) < 0.005)
 # \lVert\hat\theta\rVert^2$ and $f(\hat\theta) \le f(\theta_\lambda)$). The MAP is the
 # *joint* mode of $(b, w)$. The mode of the marginal posterior of $w$ is another point, and the
 # posterior mean a third: under either prior, marginal mode and mean lie further from 0 than
-# the MAP's $w$ (the mean by a sizeable fraction of a posterior sd, last column), because the
+# the MAP's $w$ (the last column gives the mean's distance in posterior sds), because the
 # posterior of $w$ is skewed away from 0, towards separation, where the likelihood levels off.
 
 # %%

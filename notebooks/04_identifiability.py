@@ -244,7 +244,7 @@ map_table = pd.DataFrame(
         for s, m in zip(starts, maps, strict=True)
     ]
 ).rename_axis("start")
-map_table.round(4)
+map_table.round(4) + 0.0  # + 0.0: no "-0.0000" from rounding
 
 # %% tags=["hide-input"]
 # Check: each MAP keeps its start's class means (to rounding, ~1e-14) and its contrasts are the
