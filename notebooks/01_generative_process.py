@@ -6,7 +6,8 @@
 # independent, and each is a draw from a categorical distribution over the classes.** It
 # assumes nothing about how the features arise (they need not be random, nor i.i.d.). Soft
 # labels, label smoothing and class weights fall outside it: their losses are not the
-# log-likelihood of any such draw. This notebook writes a complete story of this kind down as a
+# log-likelihood of the observed labels (integer class weights are that of a data set with
+# replicated rows, which is not the one observed). This notebook writes a complete story of this kind down as a
 # probabilistic program in PyMC (a full story, with a distribution for the features too, so that
 # data can be simulated), runs it forward to draw a data set, and compares the draw with an
 # independent NumPy simulation. The later notebooks fit models to data from exactly this
@@ -93,8 +94,9 @@ print(ce.softmax(ce.linear_predictor(x_demo, W_true + a, b_true + c)).round(6))
 # seen (notebook 03). We take independent $\mathcal{N}(0, 2^2)$ priors. For simulation they are
 # replaced by fixed values below, so their choice does not matter here; it matters when the
 # same program is used for inference (notebooks 03 and 05). Note that independent priors on the
-# pivot's free rows are not symmetric in the classes: the log-odds of class 2 against class 1,
-# $b_2 - b_1$, get prior variance 8, those against class 0 variance 4.
+# pivot's free rows are not symmetric in the classes: at $x = 0$ the log-odds of class 2
+# against class 1, $b_2 - b_1$, get prior variance 8, those against class 0 variance 4
+# (Exercise 2 asks what happens at other $x$).
 
 # %%
 coords = {
@@ -119,9 +121,11 @@ display(pm.model_to_graphviz(generative), include=["image/svg+xml"])
 # %% [markdown]
 # In the graph, ellipses are random variables and the rectangle is a deterministic quantity
 # (`logits`, a function of its parents); an arrow points from a quantity to those computed from
-# it. The rounded boxes (*plates*) mark repetition: `obs (3000)` holds one copy per
-# observation, `feature (2)` one per feature, and a node inside both is a $3000 \times 2$
-# array.
+# it. The rounded boxes (*plates*) mark repetition and are labelled by all the dimensions of
+# the nodes inside: `X` sits in the plate `obs (3000) x feature (2)` (a $3000 \times 2$ array,
+# $N = 1000$ in the fast mode), `W_free` in `class_free (2) x feature (2)`, `logits` in
+# `obs (3000) x class (3)`, `b_free` in `class_free (2)` and `y` in `obs (3000)`. PyMC draws
+# one plate per combination of dimensions, side by side, not nested.
 #
 # Given the features and the labels, the parameters' part of this program is the library's
 # inference model `ce.softmax_regression_model(X, y, prior=2.0)`, whose log density is the log
@@ -133,8 +137,8 @@ display(pm.model_to_graphviz(generative), include=["image/svg+xml"])
 # log p(X, W, b, y) of the program = a NumPy log density (SciPy's log_softmax of the observed
 # labels + normal log densities of W, b, X), and = the library model's log density + the
 # features' term. PyMC's compiled (rewritten) graph departs from the term-by-term sum by ~1e-11
-# relative, more than the rounding of the sum; 1e-9 relative is allowed. A prior sd off by
-# 0.5% (2.01 for 2) shifts the log density by ~0.02, far above it.
+# relative in our runs; 1e-9 relative is an empirical margin of 100 times that, not a derived
+# bound. A prior sd off by 0.5% (2.01 for 2) shifts the log density by ~0.02, far above it.
 X_prior, y_prior = pm.draw([generative["X"], generative["y"]], random_seed=rng)
 library = ce.softmax_regression_model(X_prior, y_prior, prior=2.0, n_classes=K)
 logp_program, logp_library = generative.compile_logp(), library.compile_logp()
@@ -272,27 +276,51 @@ def label_cells(X, y, n_groups=10):
     ]
 
 
-pi_true = gauss_hermite_pi(80)
-print("class probabilities pi:", pi_true.round(3))
-draws = {"PyMC": (X_pm, y_pm), "NumPy": (X_np, y_np)}
-cells = {name: label_cells(*xy) for name, xy in draws.items()}
-counts = {name: np.bincount(xy[1], minlength=K) for name, xy in draws.items()}
+def two_sided(dist, s, discrete=True):
+    """Two-sided p-value of s under dist: twice the smaller tail, each tail including s."""
+    return min(1.0, 2 * min(dist.cdf(s), dist.sf(s - 1) if discrete else dist.sf(s)))
 
 
 def z_score(count, dist):
     return (count - dist.mean()) / dist.std()
 
 
-fig, axes = plt.subplots(1, 2, figsize=(11.5, 4), sharey=True, gridspec_kw={"width_ratios": [1, 3]})
+pi_true = gauss_hermite_pi(80)
+print("class probabilities pi:", pi_true.round(3))
+draws = {"PyMC": (X_pm, y_pm), "NumPy": (X_np, y_np)}
+cells = {name: label_cells(*xy) for name, xy in draws.items()}
+counts = {name: np.bincount(xy[1], minlength=K) for name, xy in draws.items()}
+# p(x) directly: each feature's mean (sqrt(N) mean ~ N(0, 1)) and sum of squares (chi2(N))
+feature_tests = {
+    name: [(stats.norm(), np.sqrt(N) * mu, False) for mu in Xs.mean(axis=0)]
+    + [(stats.chi2(N), ss, False) for ss in (Xs**2).sum(axis=0)]
+    for name, (Xs, _) in draws.items()
+}
+p_values = []
+for name in draws:
+    p_values += [two_sided(*t) for t in feature_tests[name]]
+    p_values += [two_sided(stats.binom(N, pi_true[k]), counts[name][k]) for k in range(K)]
+    p_values += [two_sided(dist, count) for _, _, count, dist in cells[name]]
+alpha, m = 0.01, len(p_values)
+z_crit = stats.norm.isf(alpha / (2 * m))  # |z| beyond which a test rejects at alpha / m
+print(f"{m} tests at level alpha/m = {alpha / m:.1e} each, |z| > {z_crit:.2f}")
+
+fig, axes = plt.subplots(
+    1, 3, figsize=(12, 4), sharey=True, gridspec_kw={"width_ratios": [1.3, 1, 3.5]}
+)
 for ax in axes:
     ax.axhspan(-2, 2, color="0.9", zorder=0)
+    for zc in (-z_crit, z_crit):
+        ax.axhline(zc, color="tab:red", ls="--", lw=1)
     ax.axhline(0.0, color="k", lw=0.8)
 for j, name in enumerate(draws):
     offset = 0.12 * (2 * j - 1)
+    zx = [z_score(s, dist) for dist, s, _ in feature_tests[name]]
+    axes[0].scatter(np.arange(4) + offset, zx, c="0.5", marker="os"[j], ec="k", s=40)
     zf = [z_score(counts[name][k], stats.binom(N, pi_true[k])) for k in range(K)]
-    axes[0].scatter(np.arange(K) + offset, zf, c=colors, marker="os"[j], ec="k", s=40)
+    axes[1].scatter(np.arange(K) + offset, zf, c=colors, marker="os"[j], ec="k", s=40)
     for k, g, count, dist in cells[name]:
-        axes[1].scatter(
+        axes[2].scatter(
             g + 1 + 0.25 * (k - 1) + offset / 3,
             z_score(count, dist),
             color=colors[k],
@@ -300,44 +328,41 @@ for j, name in enumerate(draws):
             ec="k",
             s=30,
         )
-axes[0].set(xticks=range(K), xlabel="class $k$", ylabel=r"$z$ = (observed $-$ expected) / s.e.")
-axes[0].set_title("class frequencies", fontsize=11)
-axes[1].set(
+axes[0].set(
+    xticks=range(4), xticklabels=[r"$\bar x_0$", r"$\bar x_1$", r"$\sum x_0^2$", r"$\sum x_1^2$"]
+)
+axes[0].set(ylabel=r"$z$ = (observed $-$ expected) / s.e.")
+axes[0].set_title("features", fontsize=11)
+axes[1].set(xticks=range(K), xlabel="class $k$")
+axes[1].set_title("class frequencies", fontsize=11)
+axes[2].set(
     xticks=range(1, 11), xlabel=r"group of observations, by increasing $p^\star(k \mid x_i)$"
 )
-axes[1].set_title("labels given the features (10 groups per class)", fontsize=11)
+axes[2].set_title("labels given the features (10 groups per class)", fontsize=11)
 handles = [Line2D([], [], ls="", marker="o", color=colors[k], label=f"class {k}") for k in range(K)]
 handles += [
-    Line2D([], [], ls="", marker=m, mfc="w", mec="k", label=f"{n} draw")
-    for m, n in zip("os", draws)
+    Line2D([], [], ls="", marker=m_, mfc="w", mec="k", label=f"{n} draw")
+    for m_, n in zip("os", draws)
 ]
 handles.append(plt.Rectangle((0, 0), 1, 1, color="0.9", label=r"$|z| \leq 2$"))
-axes[1].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10)
+handles.append(Line2D([], [], color="tab:red", ls="--", label=r"$\pm z_{\mathrm{crit}}$"))
+axes[2].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10)
 save_figure(fig, "simulations-against-true-probabilities")
 plt.show()
+# the class counts given the features: Poisson-binomial with the p*(k | x_i) of each draw
+for name, (Xs, _) in draws.items():
+    p_x = ce.softmax(ce.linear_predictor(Xs, W_true, b_true))
+    z_given = [z_score(counts[name][k], stats.poisson_binom(p_x[:, k])) for k in range(K)]
+    print(f"{name} draw: z of the class counts given its features {np.round(z_given, 2)}")
 
 
 # %% tags=["hide-input"]
-# Check: both draws agree with the true model. Each cell's count is tested against its exact
+# Check: both draws agree with the true model. Each count is tested against its exact
 # distribution (binomial or Poisson-binomial: no normal approximation, which fails for the
-# groups with ~0.2 expected labels), and p(x) directly: each feature's mean (sqrt(N) mean ~
-# N(0, 1)) and sum of squares (chi-square(N)). Every two-sided p-value must exceed alpha/m, so
-# the chance of a false alarm over all m tests is at most alpha = 1% (union bound).
-def two_sided(dist, s, discrete=True):
-    """Two-sided p-value of s: twice the smaller tail, each tail including s."""
-    return min(1.0, 2 * min(dist.cdf(s), dist.sf(s - 1) if discrete else dist.sf(s)))
-
-
-p_values = []
-for name, (Xs, _) in draws.items():
-    p_values += [two_sided(stats.binom(N, pi_true[k]), counts[name][k]) for k in range(K)]
-    p_values += [two_sided(dist, count) for _, _, count, dist in cells[name]]
-    p_values += [two_sided(stats.norm(), np.sqrt(N) * m, False) for m in Xs.mean(axis=0)]
-    p_values += [two_sided(stats.chi2(N), s, False) for s in (Xs**2).sum(axis=0)]
-alpha, m = 0.01, len(p_values)
-z_crit = stats.norm.isf(alpha / (2 * m))
+# groups with ~0.2 expected labels), and p(x) directly. Every two-sided p-value must exceed
+# alpha/m, so the chance of a false alarm over all m tests is at most alpha = 1% (union bound).
 se_share = max(np.sqrt(dist.var()) / (N // 10) for _, _, _, dist in cells["PyMC"])
-print(f"{m} tests, smallest p-value {min(p_values):.4f} (threshold alpha/m = {alpha / m:.1e})")
+print(f"smallest p-value {min(p_values):.4f} (threshold alpha/m = {alpha / m:.1e})")
 # The test is weak: in the normal approximation a shift is found with 80% probability only
 # when it is (z_crit + 0.84) standard errors (printed for the largest s.e.).
 power80 = z_crit + stats.norm.isf(0.2)
@@ -353,16 +378,21 @@ assert (
 )
 
 # %% [markdown]
-# Both simulations reproduce the class frequencies that the true parameters imply and, group by
-# group, the share of each label given the features, within the scatter expected of $N$
-# independent draws: the exact tests above find no deviation at a 1% false-alarm rate. A
-# large $z$ in a group with few expected labels (the lowest groups of a class) is not alarming
-# by itself: there a count of two or three labels is several standard errors out, and the exact
-# tail probability is what the test uses. They
-# could only have found large ones (the printout gives the size of shift found with 80%
-# probability), so this is a consistency check, not a proof of equality. From here on the data
-# come from `ce.simulate`, and the question becomes the reverse one: given only the pairs
-# $(x^{(i)}, y^{(i)})$, how do we recover $W$ and $b$? The next notebook shows that maximum
+# The figure puts all $m = 74$ tests on one scale. Under the true model about 4.6% of them, 3
+# or 4 points, are expected outside the grey band $|z| \le 2$ by chance alone, and the test
+# rejects only beyond the red lines, $|z| > z_{\text{crit}} \approx 3.8$, the level $\alpha/m$
+# that keeps the false-alarm rate over all 74 tests at 1% (the left panel: each feature's mean
+# and sum of squares, as $z$ scores). The exact tests find no deviation. A point near or past
+# the red lines in a group with few expected labels (the lowest groups of a class) is not by
+# itself a rejection: there the count is far from normal, a count of two or three labels is
+# several standard errors out, and the test uses the exact tail probability, not $z$. The class-frequency test is unconditional, so it also moves
+# with the draw of the features: in this run (the default seed) the PyMC draw's mean of $x_1$ is high (left
+# panel), class 2 becomes more likely as $x_1$ grows ($w_{2,1} = 2$), and its class-2 count is
+# high with it; given its features (the printout, and the right panel) its labels are as
+# expected. The tests could only have found large deviations (the printout gives the size of
+# shift found with 80% probability), so this is a consistency check, not a proof of equality.
+# From here on the data come from `ce.simulate`, and the question becomes the reverse one:
+# given only the pairs $(x^{(i)}, y^{(i)})$, how do we recover $W$ and $b$? The next notebook shows that maximum
 # likelihood answers it, and that for this model it is the same thing as minimising the cross
 # entropy. The features drop out of that answer because $p(x)$ has no parameter in common with
 # $(W, b)$; when it does, as in linear discriminant analysis, where the classes' Gaussian
@@ -381,8 +411,13 @@ assert (
 # $W^\star x + b^\star = (0,\ 1.5 + 0.5,\ -1 - 0.5) = (0, 2, -1.5)$, so
 # $p^\star(\cdot \mid x) = (1, e^2, e^{-1.5}) / (1 + e^2 + e^{-1.5}) \approx (0.116, 0.858, 0.026)$.
 # The count of class $k$ is Binomial$(N, p^\star_k)$: each share has standard error
-# $\sqrt{p^\star_k (1 - p^\star_k) / N}$, below 0.007 for $N = 3000$. The cell tests the three
-# counts exactly, at a 1% false-alarm rate in all.
+# $\sqrt{p^\star_k (1 - p^\star_k) / N}$, largest for class 1, 0.0064 for $N = 3000$ (0.011
+# for $N = 1000$). With 99% probability each share falls within $\pm 2.58$ s.e. of its
+# prediction: class 1 within $\pm 0.016$ of 0.858 for $N = 3000$ (and all three at once within
+# $\pm 2.94$ s.e., the $1\%/K$ level per class). The cell tests the three counts exactly, at a
+# 1% false-alarm rate in all. These data cannot tell $W$ from $b$: with every $x = (1, 0)$ the
+# matrix $[\mathbf 1, X]$ has rank $1 < d + 1 = 3$, and only the two log-odds at $(1, 0)$,
+# $w_k^\top (1, 0) + b_k$, are identifiable.
 # :::
 
 # %% tags=["hide-input"]
@@ -390,61 +425,80 @@ x_design = np.array([1.0, 0.0])
 p_design = ce.softmax(W_true @ x_design + b_true)
 y_design = pm.draw(pm.do(true_process, {"X": np.tile(x_design, (N, 1))})["y"], random_seed=rng)
 count_design = np.bincount(y_design, minlength=K)
+se_design = np.sqrt(p_design * (1 - p_design) / N)
 print("predicted", p_design.round(3), " observed", (count_design / N).round(3))
+print("99% half-widths, 2.58 s.e.:", (stats.norm.isf(0.005) * se_design).round(3))
+# the hand computation of the solution against the library's softmax (rounding only)
+hand = np.exp([0.0, 2.0, -1.5])
+assert np.allclose(p_design, hand / hand.sum(), rtol=1e-12, atol=0)
 # exact binomial tests, union bound over K classes: a false alarm with probability <= 1%
-assert np.round(p_design, 3).tolist() == [0.116, 0.858, 0.026]  # the numbers quoted
-assert np.sqrt(p_design * (1 - p_design) / 3000).max() < 0.007
 assert min(two_sided(stats.binom(N, p_design[k]), count_design[k]) for k in range(K)) > 0.01 / K
 
 # %% [markdown]
-# **2 (medium).** The generative model puts independent $\mathcal{N}(0, 2^2)$ priors on $b_1$ and
-# $b_2$. Predict the prior variances of the three log-odds at $x = 0$, $b_1 - b_0$, $b_2 - b_0$
-# and $b_2 - b_1$, and check them on 4,000 draws from the model's prior. Which correlation
-# between $b_1$ and $b_2$, keeping their variances equal, would make the three variances equal?
+# **2 (medium).** The generative model puts independent $\mathcal{N}(0, 2^2)$ priors on every
+# entry of the free rows of $W$ and $b$. At $x = 0$ the three log-odds, $b_1 - b_0$,
+# $b_2 - b_0$ and $b_2 - b_1$, have prior variances 4, 4 and 8 (main text). Predict them at
+# $x = (1, 0)$, and check on 4,000 draws from the model's prior. Is the asymmetry specific to
+# $x = 0$? Which correlation between the free rows, keeping their variances equal, would make
+# the three variances equal?
 
 # %% [markdown]
 # :::{dropdown} Solution
-# With $b_0 = 0$: $\operatorname{Var}(b_1) = \operatorname{Var}(b_2) = 4$ and
-# $\operatorname{Var}(b_2 - b_1) = 4 + 4 = 8$. With variances $s^2$ and correlation $\rho$,
+# The log-odds of class $k$ against 0 at $x$ is $w_k^\top x + b_k$, a sum of $d + 1$
+# independent terms: variance $4(1 + \|x\|^2)$, 8 at $x = (1, 0)$. That of 2 against 1,
+# $(w_2 - w_1)^\top x + b_2 - b_1$, has twice that, $8(1 + \|x\|^2)$, 16 at $(1, 0)$: the
+# ratio 2 holds at every $x$. With variances $s^2$ and correlation $\rho$ between the rows,
 # $\operatorname{Var}(b_2 - b_1) = 2 s^2 (1 - \rho)$, equal to $s^2$ when $\rho = 1/2$. That is
 # the prior one gets from independent $\mathcal{N}(0, \tau^2)$ on all $K$ rows of the
-# symmetric parametrisation, mapped to the pivot: $b_k - b_0$ has variance $2\tau^2$ and any two
-# of them covariance $\tau^2$. The cell checks both by Monte Carlo (the second with NumPy
-# draws).
+# symmetric parametrisation, mapped to the pivot: $b_k - b_0$ has variance $2\tau^2$, any two
+# of them covariance $\tau^2$, and all three log-odds variance $2\tau^2$. The cell checks both
+# by Monte Carlo (the second with NumPy draws).
 # :::
 
 # %% tags=["hide-input"]
 R_prior = 4_000
-b_prior = pm.draw(generative["b_free"], draws=R_prior, random_seed=rng)  # (R, 2): b_1, b_2
-log_odds = np.column_stack([b_prior, b_prior[:, 1] - b_prior[:, 0]])
-print("prior variances of b1 - b0, b2 - b0, b2 - b1:", log_odds.var(axis=0, ddof=1).round(2))
-# sd of a normal sample variance: sigma^2 sqrt(2 / (R - 1)); 4 sd is 9% of it (8 vs 4 is 100%)
-assert np.all(np.abs(log_odds.var(axis=0, ddof=1) / [4, 4, 8] - 1) < 4 * np.sqrt(2 / (R_prior - 1)))
+Wp, bp = pm.draw([generative["W_free"], generative["b_free"]], draws=R_prior, random_seed=rng)
+z_10 = Wp[:, :, 0] + bp  # log-odds of classes 1, 2 against 0 at x = (1, 0)
+log_odds = np.column_stack([z_10, z_10[:, 1] - z_10[:, 0]])
+print(
+    "prior variances at x = (1, 0), 1 vs 0, 2 vs 0, 2 vs 1:", log_odds.var(axis=0, ddof=1).round(2)
+)
+# sd of a normal sample variance: sigma^2 sqrt(2 / (R - 1)); 4 sd is 9% of it (16 vs 8 is 100%)
+tol_var = 4 * np.sqrt(2 / (R_prior - 1))
+assert np.all(np.abs(log_odds.var(axis=0, ddof=1) / [8, 8, 16] - 1) < tol_var)
 b_all = rng.normal(0.0, 1.0, size=(R_prior, K))  # tau = 1 on all K rows, then the pivot
 b_piv = b_all[:, 1:] - b_all[:, :1]
+var_sym = np.r_[b_piv.var(axis=0, ddof=1), np.var(b_piv[:, 1] - b_piv[:, 0], ddof=1)]
 rho = np.corrcoef(b_piv.T)[0, 1]
+print(f"all K rows N(0, 1), then the pivot: variances {var_sym.round(3)}, correlation {rho:.3f}")
+assert np.all(np.abs(var_sym / 2 - 1) < tol_var)  # all three 2 tau^2 (2 vs 4 would be 100%)
 # sd of a sample correlation ~ (1 - rho^2) / sqrt(R) = 0.012; 4 sd
-print(f"all K rows N(0, 1), then the pivot: correlation of b1 - b0 and b2 - b0 {rho:.3f}")
 assert abs(rho - 0.5) < 4 * 0.75 / np.sqrt(R_prior), rho
 
 # %% [markdown]
 # **3 (harder).** The consistency check above is weak. Suppose the simulator had a bug that
-# adds $\delta = 0.2$ to $b_1$. Predict the probability that the exact two-sided test of the
-# class-1 count, at level 1% on its own, rejects the true $\pi_1$, and check it on 400 data sets
-# simulated with the bug.
+# adds $\delta = 0.2$ to $b_1$, raising the class-1 logit everywhere (the log-odds of class 1
+# against 0 and against 2). Predict the probability that the exact two-sided test of the
+# class-1 count rejects the true $\pi_1$, at level 1% on its own and at the level
+# $\alpha / m$ of the check above, and check both on 400 data sets simulated with the bug.
+# (`two_sided(dist, s)`, defined with the figure above, is the exact two-sided p-value of a
+# count $s$ under the distribution `dist`.)
 
 # %% [markdown]
 # :::{dropdown} Solution
 # Raising a logit by $\delta$ raises that class's probability by about
 # $\delta\, q_1 (1 - q_1)$ at each $x$ (the derivative of the softmax), so
-# $\Delta\pi_1 \approx \delta\, \mathbb{E}_x[q_1 (1 - q_1)] \approx 0.026$. Against the standard
-# error $\sqrt{\pi_1 (1 - \pi_1) / N}$ of the share that is a shift of
-# $z = \Delta\pi_1 / \text{s.e.}$, about 2.8 for $N = 3000$, and a test that needs $|z| > 2.58$
-# rejects with probability about $\Phi(z - 2.58)$: about 0.6. For $N = 1000$, $z \approx 1.6$ and
-# the power is about 0.17. A bug that moves one log-odds by 0.2 everywhere goes unnoticed in
-# about 4 of 10 data sets of 3000 observations. The cell computes the power exactly (the
-# binomial law of the count under the bug, summed over the test's rejection region) and
-# compares it with the rejection rate over 400 simulated data sets.
+# $\Delta\pi_1 \approx \delta\, \mathbb{E}_x[q_1 (1 - q_1)] \approx 0.026$; the expectation is
+# computed by the Gauss–Hermite rule, `gauss_hermite_pi(80, f=lambda q: q * (1 - q))`. Against
+# the standard error $\sqrt{\pi_1 (1 - \pi_1) / N}$ of the share that is a shift of
+# $z = \Delta\pi_1 / \text{s.e.}$, about 2.8 for $N = 3000$ (1.6 for $N = 1000$). A test that
+# needs $|z| > 2.58$ rejects with probability about $\Phi(z - 2.58)$: about 0.6 (0.17). The
+# check above needs $|z| > z_{\text{crit}} \approx 3.82$: power about $\Phi(2.8 - 3.82)$, 0.16
+# (0.01). So a bug that raises one logit by 0.2 everywhere goes unnoticed by the class-1 test
+# alone in about 4 of 10 data sets of 3000 observations, and by the check above in about 85%.
+# The cell computes both powers exactly (the binomial law of the count under the bug, summed
+# over the test's rejection region), prints them beside the normal approximation, and compares
+# them with the rejection rates over 400 simulated data sets.
 # :::
 
 # %% tags=["hide-input"]
@@ -454,19 +508,25 @@ slope = gauss_hermite_pi(80, f=lambda q: q * (1 - q))[1]  # d pi_1 / d b_1
 # Taylor remainder of the linearisation: delta^2 / 2 max|q(1-q)(1-2q)| = delta^2 / (12 sqrt 3)
 assert abs(pi_bug[1] - pi_true[1] - 0.2 * slope) <= 0.2**2 / (12 * np.sqrt(3))
 z_shift = 0.2 * slope / np.sqrt(pi_true[1] * (1 - pi_true[1]) / N)
-approx = stats.norm.cdf(z_shift - 2.576) + stats.norm.cdf(-z_shift - 2.576)
-assert round(0.2 * slope, 3) == 0.026 and abs(approx - {3000: 0.6, 1000: 0.17}[N]) < 0.01
 counts_all = np.arange(N + 1)
 null = stats.binom(N, pi_true[1])
-reject = np.minimum(1, 2 * np.minimum(null.cdf(counts_all), null.sf(counts_all - 1))) < 0.01
-power = stats.binom(N, pi_bug[1]).pmf(counts_all)[reject].sum()
+p_all = np.minimum(1, 2 * np.minimum(null.cdf(counts_all), null.sf(counts_all - 1)))
 R_bug = 400
-rate = np.mean([reject[np.sum(ce.simulate(N, W_true, b_bug, rng).y == 1)] for _ in range(R_bug)])
+n1 = np.array([np.sum(ce.simulate(N, W_true, b_bug, rng).y == 1) for _ in range(R_bug)])
 print(
-    f"pi_1 {pi_true[1]:.3f} -> {pi_bug[1]:.3f}, z {z_shift:.2f}; power {power:.2f}, rate {rate:.2f}"
+    f"pi_1 {pi_true[1]:.3f} -> {pi_bug[1]:.3f}, shift {pi_bug[1] - pi_true[1]:.4f}, z {z_shift:.2f}"
 )
-# the Monte Carlo sd of a rate over R data sets is sqrt(P (1 - P) / R), <= 0.025; 4 sd
-assert abs(rate - power) < 4 * np.sqrt(power * (1 - power) / R_bug)
+for level in (0.01, alpha / m):
+    zc = stats.norm.isf(level / 2)
+    approx = stats.norm.cdf(z_shift - zc) + stats.norm.cdf(-z_shift - zc)
+    power = stats.binom(N, pi_bug[1]).pmf(counts_all)[p_all < level].sum()
+    rate = np.mean(p_all[n1] < level)
+    print(
+        f"level {level:.1e}: power exact {power:.3f}, normal approx. {approx:.3f}, rate {rate:.3f}"
+    )
+    # the Monte Carlo sd of a rate over R data sets is sqrt(P (1 - P) / R), <= 0.025; 4 sd (it
+    # detects an error of ~0.1 in the power: not the 0.01 between exact and approximate power)
+    assert abs(rate - power) < 4 * np.sqrt(power * (1 - power) / R_bug)
 
 # %% [markdown]
 # ## References
