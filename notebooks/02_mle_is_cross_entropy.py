@@ -22,8 +22,8 @@
 #            = \arg\min_\theta \sum_{i=1}^N H\big(h^{(i)}, q_\theta(\cdot \mid x^{(i)})\big).
 # $$
 #
-# The derivation then goes further: the gradient of the loss, its convexity (hence one
-# minimiser), its reading as a KL divergence, binary cross entropy as the case of two classes,
+# The derivation then goes further: the gradient of the loss, its convexity (hence at most one
+# minimiser with a full-rank design, and exactly one when the classes are not separated), its reading as a KL divergence, binary cross entropy as the case of two classes,
 # and the quadratic approximation around the minimiser. The model is fitted four ways, among
 # them a PyMC model written out here, and the notebook ends with three slips that are easy to
 # make when writing this derivation down.
@@ -54,10 +54,14 @@ eps = np.finfo(float).eps
 # ## The data
 #
 # Three classes, two standard-normal features, and the true parameters of the first notebook.
-# A finite maximum-likelihood estimate exists only when the classes are not *separated*: when
-# no linear function of $(1, x)$ orders the classes perfectly, so that no direction exists
-# along which the likelihood rises for ever (notebook 05). The library's linear-programming
-# check finds no such direction for these data.
+# A finite maximum-likelihood estimate exists only when the classes are not *separated*. With
+# $\tilde x_i = (1, x_i)$ and one direction $d_k$ per class ($d_0 = 0$), a direction
+# $D = (d_0, \dots, d_{K-1})$ raises the log-odds of each observation's own class against
+# class $k$ by $t\,(d_{y_i} - d_k)^\top \tilde x_i$ along $\theta + tD$; the classes are
+# separated (completely or quasi-completely) when some $D$ makes all these margins
+# non-negative and at least one positive, so that the likelihood rises for ever along it
+# (notebook 05). The library's linear-programming check finds no such direction for these
+# data.
 
 # %%
 N = 1_500 if FAST else 3_000
@@ -99,8 +103,11 @@ l0 = q0[np.arange(N), y]  # the probability each observation's own label receive
 # \ell_i(\theta) = q_\theta\big(y^{(i)} \mid x^{(i)}\big).
 # $$
 #
+# The factorisation assumes that the features were not chosen from earlier labels; under a
+# sequential design the joint is $\prod_i p(x_i \mid \text{past})\, q_\theta(y_i \mid x_i)$,
+# and as long as the design rule does not involve $\theta$ the conclusion below is the same.
 # When $p(x)$ and $q_\theta$ do share parameters, as in linear discriminant analysis, the two
-# likelihoods have different maximisers (Efron 1975). Here $p(x) = \mathcal{N}(0, I_2)$ is
+# likelihoods have in general different maximisers (Efron 1975). Here $p(x) = \mathcal{N}(0, I_2)$ is
 # known, so both can be computed; below, the joint by a PyMC model with the features observed.
 # Their logarithms differ by the same number, $\sum_i \log p(x^{(i)})$, at every $\theta$.
 
@@ -205,6 +212,9 @@ plt.show()
 print(
     f"maximisers on the grid: of L {b1_grid[np.argmax(lik_slice)]:.3f}, of log L {b1_grid[np.argmax(loglik_slice)]:.3f}"
 )
+# the product and the library's log-likelihood are independent code; neighbouring grid values
+# differ by ~1e-4 relative near the peak, far above the rounding (~40 eps) that could swap them
+assert np.argmax(lik_slice) == np.argmax(loglik_slice)
 
 # %% [markdown]
 # ## Step 4, a sign flip, and step 5, each term is a cross entropy
@@ -352,9 +362,12 @@ assert np.all(
 # gradients, followed by a backtracking line search. It stops when the largest entry of the
 # gradient of the mean NLL *in the standardised parameters* is at most $10^{-9}$, or when no
 # step can lower the NLL by more than its rounding. It then checks that the Newton step $s$
-# that remains is small, $R \|s\| \le 0.1$ with $R = 2 \max_i \|\tilde x_i\|$ (standardised);
-# because this loss is self-concordant in the generalised sense of Bach (2010), such a step
-# shows that a minimiser exists close by. If the check fails, a linear program decides between
+# that remains is small on the scale of the data, $R \|s\| \le 0.1$ with
+# $R = 2 \max_i \|\tilde x_i\|$ (standardised). Under separation the Newton step along the
+# escaping direction stays of order $1/R$ instead of shrinking, so this threshold tells the
+# cases apart; Bach (2010) proves results of this kind for logistic regression (a small
+# enough Newton step guarantees a minimiser close by), the 0.1 is the library's choice. If the
+# check fails, a linear program decides between
 # separation (no MLE) and an early stop. The printed `grad_norm` is the largest entry of the
 # gradient of the mean NLL in the original parameters $(W, b)$.
 
@@ -387,8 +400,10 @@ print(f"largest |sum_i (q_ik - h_ik) x~_ij| at the MLE: {np.abs(score).max():.1e
 #
 # where $q_i$ leaves class 0 out and $\otimes$ is the Kronecker product: block $(k, l)$ of the
 # Hessian is $\sum_i (\operatorname{diag} q_i - q_i q_i^\top)_{kl}\, \tilde x_i \tilde x_i^\top$.
-# It does not involve the labels, so the *observed* information (this Hessian) equals the
-# *expected* (Fisher) information, a property of the softmax's canonical link. Each
+# It does not involve the labels: they enter $-\log \ell_i$ only through the term
+# $-z_{i y_i}$, linear in $\theta$, whose second derivative is zero. So the *observed*
+# information (this Hessian) equals the *expected* (Fisher) information, its average over
+# labels drawn from the model. Each
 # $\operatorname{diag} q_i - q_i q_i^\top$ is the covariance matrix of the indicators
 # $(1[y = 1], \dots, 1[y = K - 1])$ under $q_\theta(\cdot \mid x_i)$, so it is positive
 # semi-definite, and so is every Kronecker product and their sum: the NLL is convex. It is
@@ -396,14 +411,18 @@ print(f"largest |sum_i (q_ik - h_ik) x~_ij| at the MLE: {np.abs(score).max():.1e
 # is constant, and since it equals 0 when $y = 0$ and $a_k$ when $y = k$, each of positive
 # probability (class 0 included), all $a_k = 0$. So when $[\mathbf 1, X]$ has full column rank
 # the Hessian is positive definite at every $\theta$. A strictly convex function has at most
-# one minimiser, and the one found above is it. In the symmetric parametrisation (all $K$ rows
+# one minimiser; that one exists needs more, that the classes are not separated (checked
+# above), and then the point found above is it. In the symmetric parametrisation (all $K$ rows
 # free) the same sum is only semi-definite: adding one vector to every row does not change the
 # probabilities, which gives $d + 1$ flat directions, one per column of $[\mathbf 1, X]$
 # (notebook 04).
 
 # %%
 hessian = ce.nll_hessian(X, y, mle.weights, mle.bias)
-H_all = sum(np.kron(np.diag(q) - np.outer(q, q), np.outer(x, x)) for q, x in zip(q_hat, X1))
+H_terms = np.array(
+    [np.kron(np.diag(q) - np.outer(q, q), np.outer(x, x)) for q, x in zip(q_hat, X1)]
+)
+H_all = H_terms.sum(axis=0)
 eig_pivot, eig_all = np.linalg.eigvalsh(hessian), np.linalg.eigvalsh(H_all)
 print(f"pivot: smallest eigenvalue at the MLE {eig_pivot[0]:.3f} (largest {eig_pivot[-1]:.1f})")
 print(
@@ -412,12 +431,15 @@ print(
 
 # %% tags=["hide-input"]
 # Check: the formula over the free classes (rows 1..K-1 of H_all, order class-major as
-# pack_params) equals ce.nll_hessian (rounding, 1e-9 relative); the symmetric parametrisation
-# has exactly d + 1 eigenvalues at zero up to rounding (~P eps * largest eigenvalue, P = 9),
-# and the next is far above it.
+# pack_params) equals ce.nll_hessian: two sums of N terms, each entry within N eps sum_i|term_i|
+# of the exact sum (recursive summation), so 2 N eps sum_i|term_i| is allowed. The symmetric
+# parametrisation has exactly d + 1 eigenvalues at zero: the rounding of the sum is a
+# perturbation of Frobenius norm <= N eps sum_i ||term_i||, which moves eigenvalues by at most
+# that (Weyl), plus eigvalsh's own P eps ||H|| (P = 9); the next eigenvalue is far above it.
 free = slice(d + 1, None)
-assert np.allclose(H_all[free, free], hessian, rtol=1e-9, atol=1e-9 * eig_pivot[-1])
-zero = 1e3 * H_all.shape[0] * eps * eig_all[-1]
+abs_sum = np.abs(H_terms).sum(axis=0)
+assert np.all(np.abs(H_all[free, free] - hessian) <= 2 * N * eps * abs_sum[free, free])
+zero = N * eps * np.linalg.norm(H_terms, axis=(1, 2)).sum() + H_all.shape[0] * eps * eig_all[-1]
 assert np.abs(eig_all[: d + 1]).max() < zero < eig_all[d + 1]
 
 # %% [markdown]
@@ -530,6 +552,30 @@ newton_sk = H_inv @ objective.loss_gradient(theta_sk)[1]
 print("scikit-learn - MLE, in s.e.:", np.round((theta_sk - theta_hat) / se_hat, 4))
 print("one Newton step,    in s.e.:", np.round(newton_sk / se_hat, 4))
 
+# %% tags=["hide-input"]
+# Check: each estimate is as close to the MLE as its gradient allows. Along a segment Delta the
+# Hessian of this loss changes by at most a factor e^(+-r), r = R ||Delta||, R = 2 max ||x~_i||:
+# its third derivative is a third cumulant of variables whose range is <= R ||Delta||, so
+# |D^3 NLL[Delta, u, u]| <= R ||Delta|| D^2 NLL[u, u] (generalised self-concordance, Bach
+# 2010). With g = (summed gradient at the estimate) - (at the MLE), H the Hessian at the MLE and
+# |v|_A = sqrt(v' A v): |Delta|_H <= e^r |g|_(H^-1), and the Newton step H^-1 g misses Delta by
+# at most (e^r - 1) |Delta|_H, second order in Delta (3% of it for scikit-learn). The rounding
+# of the two gradients (<= N eps sum_i |x~_i| each entry) is added.
+R_x = 2 * np.linalg.norm(X1, axis=1).max()
+g_hat = objective.loss_gradient(theta_hat)[1]
+g_err = 2 * N * eps * np.tile(np.abs(X1).sum(axis=0), K - 1)
+err_Hinv = np.linalg.norm(g_err) / np.sqrt(eig_pivot[0])  # |g_err|_(H^-1) bound
+estimates = {"find_MAP": theta_map}
+estimates |= {name: ce.pack_params(f.weights, f.bias) for name, f in fits.items()}
+for name, theta_f in estimates.items():
+    delta = theta_f - theta_hat
+    g = objective.loss_gradient(theta_f)[1] - g_hat
+    r = R_x * np.linalg.norm(delta)
+    norm_H = np.sqrt(delta @ hessian @ delta)
+    assert norm_H <= np.exp(r) * (np.sqrt(g @ H_inv @ g) + err_Hinv), name
+    miss = delta - H_inv @ g
+    assert np.sqrt(miss @ hessian @ miss) <= np.expm1(r) * norm_H + err_Hinv, name
+
 # %% [markdown]
 # ## The quadratic approximation: from the MLE towards the posterior
 #
@@ -574,18 +620,24 @@ levels = 0.5 * np.array([1, 2, 3]) ** 2
 ax.contour(G0, G1, excess, levels=levels, colors="0.6", linewidths=4)
 ax.contour(G0, G1, quadratic, levels=levels, colors="tab:red", linewidths=1.2, linestyles="--")
 ax.contour(G0, G1, marginal, levels=[0.5 * 2**2], colors="tab:blue", linewidths=1.5, linestyles=":")
-lam, vec = np.linalg.eigh(np.linalg.inv(H_SS))  # label each ellipse on its long axis
+lam, vec = np.linalg.eigh(np.linalg.inv(H_SS))  # label each ellipse beside its short axis
 for c in (1, 2, 3):
-    ax.text(
-        *(theta_hat[S] + c * np.sqrt(lam[1]) * vec[:, 1] * np.sign(vec[0, 1])),
-        f"  c = {c}",
+    ax.annotate(
+        f"c = {c}",
+        theta_hat[S] + c * np.sqrt(lam[0]) * vec[:, 0] * np.sign(vec[1, 0]),
+        xytext=(6, 4),
+        textcoords="offset points",
         fontsize=10,
+        bbox={"boxstyle": "round,pad=0.15", "fc": "w", "ec": "none", "alpha": 0.8},
     )
 ax.plot(theta_hat[S[0]], theta_hat[S[1]], "*", color="k", ms=12, label=r"MLE $\hat\theta$")
 ax.plot([], [], "-", color="0.6", lw=4, label="exact NLL contour")
 ax.plot([], [], "--", color="tab:red", label="quadratic approximation")
 ax.plot([], [], ":", color="tab:blue", lw=1.5, label="marginal 86% region")
 ax.set(xlabel="$w_{1,0}$ (weight of $x_0$, class 1)", ylabel="$w_{1,1}$ (weight of $x_1$, class 1)")
+half = 3.6 * se_cond  # the c = 3 ellipse spans 3 conditional s.e. on each axis
+ax.set(xlim=theta_hat[S[0]] + half[0] * np.r_[-1, 1], ylim=theta_hat[S[1]] + half[1] * np.r_[-1, 1])
+ax.set_aspect("equal")
 ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=10)
 save_figure(fig, "nll-surface")
 plt.show()
@@ -599,13 +651,20 @@ for c in (1, 2, 3):  # the exact excess NLL on the quadratic's ellipse c, where 
     on_ellipse = np.tile(theta_hat, (a.size, 1))
     on_ellipse[:, S] += c * (L_S @ circle).T
     exact = np.array([objective.loss(t) for t in on_ellipse]) - mle.nll
+    departure = np.abs(exact - c**2 / 2).max()
     print(
-        f"ellipse c = {c}: exact excess {exact.min():.3f} to {exact.max():.3f} (quadratic {c**2 / 2})"
+        f"ellipse c = {c}: exact excess {exact.min():.3f} to {exact.max():.3f} (quadratic "
+        f"{c**2 / 2}); largest departure {departure:.3f}, divided by c^3 {departure / c**3:.4f}"
     )
+# the probabilities quoted for the contours: SciPy's chi2_2 CDF against 1 - exp(-c^2 / 2)
+coverage = stats.chi2(2).cdf(np.array([1, 2, 3]) ** 2)
+assert np.allclose(coverage, 1 - np.exp(-np.array([1, 4, 9]) / 2), rtol=1e-12)
+print("chi2_2 probabilities inside c = 1, 2, 3:", coverage.round(3))
 
 # %% [markdown]
-# The departures from $\tfrac12 c^2$ grow with $c$, as the cubic term of the Taylor expansion
-# does. The approximation needs only $\hat\theta$ and the Hessian; how good it is as a
+# The departures from $\tfrac12 c^2$ grow with $c$ roughly as $c^3$ (the printout divides
+# them by $c^3$), as the cubic term of the Taylor expansion does; this is a demonstration on
+# one data set, not a bound. The approximation needs only $\hat\theta$ and the Hessian; how good it is as a
 # posterior depends on $N$ and on the model. Notebook 03 compares it with the posterior on a
 # grid and with MCMC samples on one model.
 #
@@ -747,7 +806,8 @@ for p in (np.argmax(-((u[:i_max] - 0.5) ** 2)), i_max + np.argmax(-((u[i_max:] -
 # product into a sum with the same maximiser; a sign flip turns maximisation into
 # minimisation; and with one-hot labels each term is a cross entropy, which is also a KL
 # divergence. The loss is strictly convex in the pivot parametrisation with a full-rank design,
-# so its minimiser is unique, and four optimisers find it. Later notebooks take it from here:
+# so it has at most one minimiser; without separation it has one, and four optimisers find
+# it. Later notebooks take it from here:
 # 03 asks what the likelihood is *not* (a probability distribution over $\theta$); 04 treats
 # identifiability; 05 separation and priors, where weight decay, an L2 penalty added to the
 # cross entropy, is the MAP under a Gaussian prior; 06 the sampling distribution of
@@ -765,9 +825,14 @@ for p in (np.argmax(-((u[:i_max] - 0.5) ** 2)), i_max + np.argmax(-((u[i_max:] -
 # minimiser, twice the minimum, twice the Hessian, so standard errors smaller by $\sqrt 2$.
 # They are wrong. The likelihood treats the $2N$ labels as independent, but the copies carry no
 # new information: the estimate is the same function of the same $N$ observations, so its
-# spread over repeated data sets is that of $N$ observations. The likelihood cannot tell a copy
+# spread over repeated data sets is that of $N$ observations (exercise 3's cell shows it on 400
+# data sets: the spread matches `se_hat`, not `se_dup`). The likelihood cannot tell a copy
 # from a new observation; independence is an assumption of the model, not something the fit
-# checks.
+# checks. The ordinary sandwich estimator $H^{-1} B H^{-1}$ ($B$ the sum of the outer products
+# of the per-row scores) does not repair it: on the doubled data it is
+# $(2H)^{-1}(2B)(2H)^{-1} = \tfrac12 H^{-1} B H^{-1}$, again $\sqrt 2$ too small. Only a
+# sandwich *clustered* on the original observation, which adds the scores of the two copies
+# before the outer product, gives $(2H)^{-1}(4B)(2H)^{-1} = H^{-1} B H^{-1}$, the right size.
 # :::
 
 # %% tags=["hide-input"]
@@ -776,19 +841,49 @@ mle_dup = ce.fit_cross_entropy(X_dup, y_dup)
 theta_dup = ce.pack_params(mle_dup.weights, mle_dup.bias)
 se_dup = ce.standard_errors(X_dup, y_dup, mle_dup.weights, mle_dup.bias)
 print(f"NLL {mle.nll:.4f} -> {mle_dup.nll:.4f}; s.e. ratio", (se_dup / se_hat).round(6))
-# An estimate whose summed gradient is g lies ~H^-1 g from the minimiser. Each fit's summed
-# gradient entries are <= N grad_norm (2N and 2H for the doubled data) plus their rounding
-# (<= (log2 2N + 4) eps sum|x~|), so the two estimates differ by at most ||H^-1||_inf times that.
-g_max = N * (mle.grad_norm + mle_dup.grad_norm) + 2 * (np.log2(2 * N) + 4) * eps * np.abs(X1).sum()
-assert np.abs(theta_dup - theta_hat).max() <= 2 * np.abs(H_inv).sum(axis=1).max() * g_max
+# the same minimiser: the bound of the four-ways check, with the original data's gradient
+delta = theta_dup - theta_hat
+g = objective.loss_gradient(theta_dup)[1] - g_hat
+assert np.sqrt(delta @ hessian @ delta) <= np.exp(R_x * np.linalg.norm(delta)) * (
+    np.sqrt(g @ H_inv @ g) + err_Hinv
+)
 assert np.isclose(mle_dup.nll, 2 * mle.nll, rtol=1e-12, atol=0)  # rounding of 2N-term sums
-assert np.allclose(se_dup * np.sqrt(2), se_hat, rtol=1e-8, atol=0)
+# the s.e. ratio 1/sqrt 2: the two Hessians are taken at estimates a distance delta apart, which
+# changes a Hessian by a factor e^(+-r) (above), and their inverses are rounded (P eps cond H)
+tol_se = np.expm1(R_x * np.linalg.norm(delta)) + theta0.size * eps * np.linalg.cond(hessian)
+assert np.allclose(se_dup * np.sqrt(2), se_hat, rtol=tol_se, atol=0)
+
+
+def sandwich_se(X_, y_, fit, clusters=None):
+    """Sandwich s.e. sqrt(diag(H^-1 B H^-1)), B from per-row scores (summed per cluster)."""
+    q_ = fit.model.predict_proba(X_)
+    X1_ = np.column_stack([np.ones(len(y_)), X_])
+    scores = np.einsum("ik,ij->ikj", (q_ - ce.one_hot(y_, K))[:, 1:], X1_).reshape(len(y_), -1)
+    if clusters is not None:
+        summed = np.zeros((clusters.max() + 1, scores.shape[1]))
+        np.add.at(summed, clusters, scores)
+        scores = summed
+    H_inv_ = np.linalg.inv(ce.nll_hessian(X_, y_, fit.weights, fit.bias))
+    return np.sqrt(np.diag(H_inv_ @ scores.T @ scores @ H_inv_))
+
+
+se_sand = sandwich_se(X, y, mle)
+ratio_plain = sandwich_se(X_dup, y_dup, mle_dup) / se_sand
+ratio_cluster = (
+    sandwich_se(X_dup, y_dup, mle_dup, clusters=np.r_[np.arange(N), np.arange(N)]) / se_sand
+)
+print("sandwich on the doubled data / on the original:", ratio_plain.round(4))
+print("clustered on the original observation:         ", ratio_cluster.round(4))
+# the same estimate-distance and rounding tolerance, doubled: H enters twice, B once
+assert np.allclose(ratio_plain, 1 / np.sqrt(2), rtol=3 * tol_se) and np.allclose(
+    ratio_cluster, 1, rtol=3 * tol_se
+)
 
 # %% [markdown]
 # **2 (medium).** Evaluate the mean cross entropy at the *true* parameters,
-# $\operatorname{NLL}(\theta^\star)/N$. Which value does it approach as $N$ grows, how far from
-# it may it be at this $N$, and is the MLE's $\operatorname{NLL}(\hat\theta)/N$ above or below
-# it?
+# $\operatorname{NLL}(\theta^\star)/N$. Which value does it approach as $N$ grows, and how far
+# from that limit may it be at this $N$? Is the MLE's $\operatorname{NLL}(\hat\theta)/N$ above
+# or below $\operatorname{NLL}(\theta^\star)/N$?
 
 # %% [markdown]
 # :::{dropdown} Solution
@@ -797,31 +892,46 @@ assert np.allclose(se_dup * np.sqrt(2), se_hat, rtol=1e-8, atol=0)
 # KL term vanishes and what is left is the expected entropy
 # $\mathbb{E}_x H(p^\star(\cdot \mid x)) \approx 0.642$ nats (by a Gauss–Hermite rule, as in
 # notebook 01). By the central limit theorem it is off by about the terms' standard deviation
-# over $\sqrt N$, about 0.013 for $N = 3000$. The MLE minimises the NLL on these data, so
+# over $\sqrt N$, where the standard deviation is over $(x, y)$ drawn jointly (features and
+# label): about 0.013 for $N = 3000$, so within $\pm 0.05$ (4 s.e.) with overwhelming
+# probability; the cell checks that band, and the 0.013 against its Gauss–Hermite value. The
+# MLE minimises the NLL on these data, so
 # $\operatorname{NLL}(\hat\theta) \le \operatorname{NLL}(\theta^\star)$ always: the in-sample
 # loss of the fitted model is below that of the truth (by how much: exercise 3).
 # :::
 
+
 # %% tags=["hide-input"]
-nodes, weights = hermegauss(80)
-u0, u1 = np.meshgrid(nodes, nodes)
-grid_w = np.outer(weights, weights).ravel() / weights.sum() ** 2
-p_star = ce.softmax(ce.linear_predictor(np.column_stack([u0.ravel(), u1.ravel()]), W_true, b_true))
-expected_entropy = grid_w @ ce.entropy(p_star)
+def loss_moments(n_nodes):
+    """Mean, variance and 4th central moment of -log p*(y | x), (x, y) from the model."""
+    nodes, weights = hermegauss(n_nodes)
+    u0, u1 = np.meshgrid(nodes, nodes)
+    grid_w = np.outer(weights, weights).ravel() / weights.sum() ** 2
+    z_gh = ce.linear_predictor(np.column_stack([u0.ravel(), u1.ravel()]), W_true, b_true)
+    p_gh, loss_gh = ce.softmax(z_gh), -ce.log_softmax(z_gh)
+    mu = grid_w @ (p_gh * loss_gh).sum(axis=1)
+    return [mu] + [grid_w @ (p_gh * (loss_gh - mu) ** j).sum(axis=1) for j in (2, 4)]
+
+
+(expected_entropy, var_term, mu4_term), moments_160 = loss_moments(80), loss_moments(160)
 terms_true = -ce.log_softmax(ce.linear_predictor(X, W_true, b_true))[np.arange(N), y]
 se_mean = terms_true.std() / np.sqrt(N)
 print(
     f"E_x H(p*) {expected_entropy:.4f}; NLL/N at the truth {terms_true.mean():.4f} "
-    f"(s.e. {se_mean:.4f}), at the MLE {mle.nll / N:.4f}"
+    f"(s.e. {se_mean:.4f}; Gauss-Hermite {np.sqrt(var_term / N):.4f}), at the MLE {mle.nll / N:.4f}"
 )
-assert round(expected_entropy, 3) == 0.642 and (N != 3000 or round(se_mean, 3) == 0.013)
-assert abs(terms_true.mean() - expected_entropy) < 4 * se_mean  # CLT, 4 s.e.
-assert mle.nll <= terms_true.sum()
+# quadrature: 80 and 160 nodes agree far below the Monte Carlo errors checked next
+assert np.allclose(moments_160, [expected_entropy, var_term, mu4_term], rtol=1e-6)
+# the sample variance of the terms: its sd is sqrt((mu4 - sigma^4) / N); 4 sd
+assert abs(terms_true.var() - var_term) < 4 * np.sqrt((mu4_term - var_term**2) / N)
+assert abs(terms_true.mean() - expected_entropy) < 4 * np.sqrt(var_term / N)  # CLT, 4 s.e.
 
 # %% [markdown]
 # **3 (harder).** Over repeated data sets of $N$ observations, how large is
-# $\operatorname{NLL}(\theta^\star) - \operatorname{NLL}(\hat\theta)$ on average? Predict it, and
-# check on 400 simulated data sets.
+# $\operatorname{NLL}(\theta^\star) - \operatorname{NLL}(\hat\theta)$ on average? And on a
+# fresh test set of $N$ observations, how much worse is $\hat\theta$ than $\theta^\star$?
+# Predict both, and check on 400 simulated data sets. (This uses two results of later
+# notebooks: the MLE's approximate normal distribution, notebook 06, and Wilks' theorem.)
 
 # %% [markdown]
 # :::{dropdown} Solution
@@ -832,24 +942,51 @@ assert mle.nll <= terms_true.sum()
 # the gap is approximately $\chi^2_P$ with $P = (K - 1)(d + 1) = 6$ parameters (Wilks' theorem):
 # mean $P = 6$, variance $2P = 12$, and 5% of the data sets above the 95% quantile 12.59. The
 # in-sample mean cross entropy of the MLE is thus below the truth's by $P / (2N)$ on average,
-# 0.001 for $N = 3000$: the fit absorbs a little of the noise, one half-unit of NLL per
-# parameter.
+# 0.001 for $N = 3000$, which is why exercise 2 found $\operatorname{NLL}(\hat\theta)/N$ just
+# below $\operatorname{NLL}(\theta^\star)/N$: the fit absorbs a little of the noise, one
+# half-unit of NLL per parameter. On a test set the same quadratic form appears with the
+# opposite sign: $2(\operatorname{NLL}_{\text{test}}(\hat\theta) - \operatorname{NLL}_{\text{test}}(\theta^\star))$
+# has mean $\approx P$ too, so the gap between test and training NLL of the fit is about $P$
+# on average, the penalty of Akaike's information criterion. Both statements need a correctly
+# specified model; otherwise $P$ becomes $\operatorname{tr}(H^{-1} B)$ (Takeuchi's criterion,
+# with $B$ the sum of outer products of the scores). The same 400 fits show exercise 1's
+# point: the spread of $\hat\theta$ matches `se_hat`, not `se_dup`.
 # :::
 
 # %% tags=["hide-input"]
 R = 400
-twice_gap = np.empty(R)
+twice_gap, twice_test, theta_r = np.empty(R), np.empty(R), np.empty((R, theta0.size))
 for r in range(R):
     X_r, y_r, _ = ce.simulate(N, W_true, b_true, rng)
+    fit_r = ce.fit_cross_entropy(X_r, y_r)
+    theta_r[r] = ce.pack_params(fit_r.weights, fit_r.bias)
     nll_true = ce.negative_log_likelihood(y_r, ce.linear_predictor(X_r, W_true, b_true))
-    twice_gap[r] = 2 * (nll_true - ce.fit_cross_entropy(X_r, y_r).nll)
+    twice_gap[r] = 2 * (nll_true - fit_r.nll)
+    X_t, y_t, _ = ce.simulate(N, W_true, b_true, rng)  # a fresh test set
+    nll_t = [
+        ce.negative_log_likelihood(y_t, ce.linear_predictor(X_t, *wb))
+        for wb in ((fit_r.weights, fit_r.bias), (W_true, b_true))
+    ]
+    twice_test[r] = 2 * (nll_t[0] - nll_t[1])
 above = np.mean(twice_gap > stats.chi2(6).ppf(0.95))
 print(f"2 (NLL(theta*) - NLL(MLE)): mean {twice_gap.mean():.2f}, variance {twice_gap.var():.1f}")
 print(f"share above the chi2_6 95% quantile: {above:.3f}")
-# Monte Carlo: 4 s.e. of a mean of R draws, and of a share near 0.05 (0.044: detects a mean
-# off by ~0.7 or a tail twice too heavy); the O(1/N) corrections to Wilks are far smaller
+print(f"test set, 2 (NLL(MLE) - NLL(theta*)): mean {twice_test.mean():.2f}")
+# Monte Carlo: 4 s.e. of a mean of R draws (+-0.7: cannot tell chi2_6 from chi2_5.5), of a
+# share near 0.05 (0.044: detects a tail twice too heavy), and of a sample variance of chi2_6,
+# whose sd is sqrt((mu4 - sigma^4) / R) = sqrt((720 - 144) / R) = 1.2 (detects 12 vs 17);
+# the O(1/N) corrections to Wilks are far smaller
 assert abs(twice_gap.mean() - 6) < 4 * twice_gap.std() / np.sqrt(R)
 assert abs(above - 0.05) < 4 * np.sqrt(0.05 * 0.95 / R)
+assert abs(twice_gap.var() - 12) < 4 * np.sqrt((720 - 144) / R)
+assert abs(twice_test.mean() - 6) < 4 * twice_test.std() / np.sqrt(R)
+# exercise 1: the spread of the estimates against the two s.e. (a sample sd over R has relative
+# sd 1 / sqrt(2 (R - 1)) = 0.035; 4 of them, 0.14, tell 1 from 1 / sqrt 2 = 0.71; the error of
+# se_hat itself, from one data set's Hessian, is O(1 / sqrt N), ~2%)
+spread = theta_r.std(axis=0, ddof=1)
+print("spread of the 400 estimates / se_hat:", (spread / se_hat).round(2))
+print("spread of the 400 estimates / se_dup:", (spread / se_dup).round(2))
+assert np.all(np.abs(spread / se_hat - 1) < 4 / np.sqrt(2 * (R - 1)))
 
 # %% [markdown]
 # ## References
