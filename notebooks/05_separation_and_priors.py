@@ -269,19 +269,21 @@ pd.DataFrame(
 # %% [markdown]
 # The table shows the asymptotics arriving slowly: $\eta t \cdot \mathrm{NLL} / \lVert\hat
 # w\rVert^2$ rises towards 1, and $\rho_t$ changes less in each decade, as it settles to its
-# bounded limit; meanwhile the direction of $\theta_t$ is $\hat w$'s to within $10^{-4}$ in
-# $1 - \cos$.
+# bounded limit; meanwhile the direction of $\theta_t$ approaches $\hat w$'s, to $1 - \cos <
+# 10^{-3}$ by $t = 10^5$. How fast depends on the data: a point whose margin under $\hat w$ is
+# $1 + \delta$ fades relative to the support vectors only like $t^{-\delta}$.
 
 # %% tags=["hide-input"]
 # Check: the two predictions, in forms a wrong rate would fail. (1) rho_t converges: its change
 # per decade shrinks (under any power-law growth t^a of theta_t the change would grow by 10^a
 # per decade). (2) eta t NLL / |w_hat|^2 rises towards 1 from below (for NLL ~ t^-a with a < 1
-# it would grow past 1; for a > 1 it would fall).
+# it would grow past 1; for a > 1 it would fall). (3) The direction: 1 - cos below 1e-3 at
+# t = 10^5 (from 4e-8 to 4e-4 over the eleven seeds tried; near-support points slow it).
 rho_steps = np.linalg.norm(np.diff(rho, axis=0), axis=1)
 assert np.all(np.diff(rho_steps) < 0), rho_steps
 ratio = nll_sep[decades] * eta * np.array(decades) / w_norm**2
 assert np.all(np.diff(ratio) > 0) and ratio[-1] < 1
-assert 1 - theta_sep[-1] @ w_hat / (norms["separated"][-1] * w_norm) < 1e-4
+assert 1 - theta_sep[-1] @ w_hat / (norms["separated"][-1] * w_norm) < 1e-3
 assert np.all(np.diff(nll_sep) < 0) and np.all(np.diff(norms["separated"][10:]) > 0)
 # the gradient vanishes all the same
 grad = ce.SoftmaxRegressionLoss(*data["separated"]).loss_gradient
@@ -643,13 +645,14 @@ print(f"sigma = 1000: 1 - cos = {one_minus_cos[-1]:.1e}")
 
 # %% tags=["hide-input"]
 # Check: the separated MAP's norm grows at every step of sigma, with a slope in log sigma that
-# rises and stays below 2 |w_hat|; its direction is w_hat's to 1e-4 in 1 - cos from sigma = 10.
+# rises and stays below 2 |w_hat|; its direction is w_hat's to 1e-3 in 1 - cos at sigma = 1000
+# (from 3e-8 to 1.5e-4 over the eleven seeds tried).
 # The overlapping MAP at sigma = 1000 is the MLE shrunk by the first-order shift
 # delta = H^-1 theta_MLE / sigma^2 (H the NLL's Hessian): what is left is second order,
 # ~|delta|^2 ~1e-10, plus the solvers' errors (~1e-9), so 10% of |delta| (~1e-6) is a bound.
 slope = np.diff(norm_sep) / np.diff(np.log(prior_scales))
 assert np.all(slope > 0) and np.all(np.diff(slope) > 0) and slope[-1] < 2 * w_norm
-assert np.all(one_minus_cos[prior_scales >= 10] < 1e-4)
+assert one_minus_cos[-1] < 1e-3
 H_ovl = ce.nll_hessian(*data["overlapping"], fit_ovl.weights, fit_ovl.bias)
 delta = np.linalg.solve(H_ovl, theta_mle) / prior_scales[-1] ** 2
 print(f"|delta| = {np.linalg.norm(delta):.1e}")
