@@ -699,7 +699,7 @@ assert np.linalg.norm(map_path["overlapping"][-1] - theta_mle + delta) < 0.1 * n
 # with itself is its entropy.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Check: the library finds quasi-complete separation; at slope 200 the best bias is log 2 (a
 # bounded scalar search resolves it to ~1e-7) and the NLL there is 3 H(1/3, 2/3) up to the
 # untied points' loss, below 20 e^{-(200 * 0.2 - log 2)} ~ 1e-16 because every |x| >= 0.2.
@@ -743,7 +743,7 @@ assert complete is False and abs(best.x - np.log(2)) < 1e-6 and abs(best.fun - l
 # effects in logistic regression (Hauck and Donner 1977).
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Check, in forms a wrong rate would fail: the factor per decade rises, and in the last decade
 # lies in (3, sqrt 10) (a power law t^a gives 10^a, so a is pinned to 0.48-0.5); z falls at every
 # decade and is below 1 from t = 10^4.
@@ -782,7 +782,7 @@ pd.DataFrame(
 # as well, $\int^\infty w g\, dw$ diverges: improper, as found above.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Check: at w = 200 the trapezoid rule (step 0.005 in b; its error is below 1e-4) gives
 # w g minus a deficit between 0 and the bound sum_j c_j / (e^c_j - 1) over the points behind each
 # end (both printed: a single point close behind an end nearly attains the bound).

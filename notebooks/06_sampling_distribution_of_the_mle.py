@@ -766,7 +766,7 @@ pd.DataFrame(tails).T.rename_axis("N").round(4)
 # them with the batched fitter.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Check: the median half-width is 0.25 up to 4 Monte Carlo se of a median (1.25 sd / sqrt(400)),
 # plus the O(1/N) bias of the plug-in se (c / N, with c measured at N = 200 above) and 4 Monte
 # Carlo se of [A^-1]_jj from the 200,000 features (delta method). The tolerance is printed: a
@@ -807,7 +807,7 @@ assert abs(np.median(half) - h) < tol
 # to the summed cross entropy and the prior's log density to the importance weights.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Check: the MAPs equal ce.fit_l2 (two Newton solvers, ~1e-9 apart) on five data sets, the first
 # two without an MLE; every k̂ is below the PSIS threshold; the coverage of w_1 rises by more than
 # 4 se of the mean of the paired per-data-set differences.
@@ -852,7 +852,7 @@ pd.DataFrame(
 # :::
 
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Check: the observed coverage is within 4 binomial se of the prediction (the Monte Carlo errors
 # of theta*, A and B from 400,000 observations move the prediction by ~0.2 points), and below
 # 90 % by more than 4 se.
