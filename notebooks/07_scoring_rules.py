@@ -590,7 +590,7 @@ flat.T.rename_axis("c").round(2)
 
 # %% tags=["hide-input"]
 # Check: Godambe's bound, V_br - V_ce positive definite. The ratios fall with c for every
-# parameter and are within 0.05 of one at c = 0.05 (quadrature error ~1e-6, see below). The quadrature error of the ratios,
+# parameter and are within 0.05 of one at c = 0.05 (quadrature error ~1e-3, printed below). The quadrature error of the ratios,
 # 60 against 80 nodes per axis, is checked against the Monte Carlo s.e. below.
 quad_err = np.abs(sandwich(W_true, 80)[3] - ratio_theory).max()
 eig_min = np.linalg.eigvalsh(V_br - V_ce).min()
@@ -1036,8 +1036,10 @@ print({k: f"{v:.1f}" for k, v in wald.items()}, end="; ")
 print(f"CE target {np.sqrt(wald['cross-entropy target']):.0f} s.e. from the truth")
 # Under the noise model the Wald statistic is about chi2_7: below its 1 - 1e-4 quantile, 29.9
 # (false alarm 1e-4; it flags a bias of about 5.5 standard errors). The cross-entropy target is
-# compared with the chi2_6 quantile (its six theta coordinates): it must lie beyond it.
-assert res_n.success and wald["noise model"] < stats.chi2(7).ppf(1 - 1e-4)
+# compared with the chi2_6 quantile (its six theta coordinates): it must lie beyond it. BFGS
+# may stop on precision loss: the Newton step left, I^-1 g, must be under 1% of an s.e.
+newton_step = np.abs(cov_n @ res_n.jac) / np.sqrt(np.diag(cov_n))
+assert newton_step.max() < 0.01 and wald["noise model"] < stats.chi2(7).ppf(1 - 1e-4)
 assert wald["cross-entropy target"] > stats.chi2(6).ppf(1 - 1e-4)
 
 # %% [markdown]

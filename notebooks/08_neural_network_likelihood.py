@@ -610,24 +610,10 @@ fig, ax = plt.subplots(figsize=(8, 4.8))
 for i, (name, v) in enumerate(path_f.items()):
     ax.plot(t_path, v, color=f"C{i}", label=f"straight line to the copy with {name}")
     top = np.argmax(v)
-    ax.annotate(
-        f"+{barrier_line[name]:.0f}",
-        (t_path[top], v[top]),
-        xytext=(8, -4),
-        textcoords="offset points",
-        color=f"C{i}",
-        fontsize=10,
-    )
+    ax.text(t_path[top] + 0.03, v[top], f"+{barrier_line[name]:.0f}", color=f"C{i}", fontsize=10)
 ax.axhline(best.objective, color="k", lw=0.8, ls="--", label="objective at the MAP")
-ax.hlines(
-    values[0],
-    0.3,
-    0.7,
-    color="C1",
-    lw=1.5,
-    ls=":",
-    label=f"any path to the flipped copy rises above (+{barrier_flip:.0f})",
-)
+bound_label = f"any path to the flipped copy rises above (+{barrier_flip:.0f})"
+ax.hlines(values[0], 0.3, 0.7, color="C1", lw=1.5, ls=":", label=bound_label)
 for t in (0, 1):
     ax.axvline(t, color="0.6", lw=0.8)
 ax.set_xlabel("position on the straight line, 0 = MAP, 1 = symmetric copy")
@@ -681,9 +667,7 @@ labels = [{copy_label(n) for n in chain} for chain in nets]
 print(f"divergences: {n_divergent}; copies visited by each chain: {[len(s) for s in labels]}")
 n_distinct = len(set().union(*labels))  # the R-hat and p_D checks below depend on it
 print(f"distinct copies over the 4 chains: {n_distinct}")
-print(
-    f"(chance that two or more of 4 chains in random copies share one: {1 - 47 * 46 * 45 / 48**3:.2f})"
-)
+print(f"(chance that 2+ of 4 chains in random copies share one: {1 - 47 * 46 * 45 / 48**3:.2f})")
 
 # %% [markdown]
 # Each chain stays in one copy: every draw of a chain has the same signs of $V_1$ and order of
@@ -938,20 +922,14 @@ tr_draws = np.trace(objective_hessian(mean_net, None) @ np.cov(canon.reshape(-1,
 laplace_pD = np.trace(
     np.linalg.solve(objective_hessian(best.model), objective_hessian(best.model, None))
 )
-mix_drop = min(
-    objective_at((1 - w) * theta_hat + w * t, None) - best.nll
-    for t in copy_thetas[1:]
-    for w in (0.25, 0.5)
-)
+mixtures = [(1 - w) * theta_hat + w * t for t in copy_thetas[1:] for w in (0.25, 0.5)]
+mix_drop = min(objective_at(m, None) for m in mixtures) - best.nll
 print(", ".join(f"p_D, {k}: {v:.1f}" for k, v in p_D.items()), f"(batch s.e. {se_pD:.2f})")
-print(
-    f"tr(H_l Sigma) with the draws' covariance {tr_draws:.1f}; tr(H_l H_f^-1) at the MAP {laplace_pD:.1f}"
-)
+print(f"tr(H_l Sigma), draws' covariance {tr_draws:.1f}; tr(H_l H_f^-1), MAP {laplace_pD:.1f}")
 print(f"log-likelihood drop of the least harmful two-copy mixture: {mix_drop:.1f}")
 assert p_D["canonical"] - t_3 * se_pD > 0 and mix_drop > 13
-assert (
-    p_D["raw, pooled"] < 0 if n_distinct > 1 else abs(p_D["raw, pooled"] - p_D["canonical"]) < 1e-6
-)
+one_copy = abs(p_D["raw, pooled"] - p_D["canonical"]) < 1e-6  # all chains in one copy
+assert p_D["raw, pooled"] < 0 if n_distinct > 1 else one_copy
 
 # ## References
 #
