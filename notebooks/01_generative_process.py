@@ -420,7 +420,7 @@ assert (
 # $w_k^\top (1, 0) + b_k$, are identifiable.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 x_design = np.array([1.0, 0.0])
 p_design = ce.softmax(W_true @ x_design + b_true)
 y_design = pm.draw(pm.do(true_process, {"X": np.tile(x_design, (N, 1))})["y"], random_seed=rng)
@@ -455,7 +455,7 @@ assert min(two_sided(stats.binom(N, p_design[k]), count_design[k]) for k in rang
 # by Monte Carlo (the second with NumPy draws).
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 R_prior = 4_000
 Wp, bp = pm.draw([generative["W_free"], generative["b_free"]], draws=R_prior, random_seed=rng)
 z_10 = Wp[:, :, 0] + bp  # log-odds of classes 1, 2 against 0 at x = (1, 0)
@@ -501,7 +501,7 @@ assert abs(rho - 0.5) < 4 * 0.75 / np.sqrt(R_prior), rho
 # them with the rejection rates over 400 simulated data sets.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 b_bug = b_true + np.r_[0.0, 0.2, 0.0]
 pi_bug = gauss_hermite_pi(80, b_bug)
 slope = gauss_hermite_pi(80, f=lambda q: q * (1 - q))[1]  # d pi_1 / d b_1

@@ -835,7 +835,7 @@ for p in (np.argmax(-((u[:i_max] - 0.5) ** 2)), i_max + np.argmax(-((u[i_max:] -
 # before the outer product, gives $(2H)^{-1}(4B)(2H)^{-1} = H^{-1} B H^{-1}$, the right size.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 X_dup, y_dup = np.vstack([X, X]), np.r_[y, y]
 mle_dup = ce.fit_cross_entropy(X_dup, y_dup)
 theta_dup = ce.pack_params(mle_dup.weights, mle_dup.bias)
@@ -901,7 +901,7 @@ assert np.allclose(ratio_plain, 1 / np.sqrt(2), rtol=3 * tol_se) and np.allclose
 # :::
 
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 def loss_moments(n_nodes):
     """Mean, variance and 4th central moment of -log p*(y | x), (x, y) from the model."""
     nodes, weights = hermegauss(n_nodes)
@@ -953,7 +953,7 @@ assert abs(terms_true.mean() - expected_entropy) < 4 * np.sqrt(var_term / N)  # 
 # point: the spread of $\hat\theta$ matches `se_hat`, not `se_dup`.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 R = 400
 twice_gap, twice_test, theta_r = np.empty(R), np.empty(R), np.empty((R, theta0.size))
 for r in range(R):

@@ -818,7 +818,7 @@ plt.show()
 # (notebook 05).
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # The windows [10, 20] and [20, 30] add 10 minus a shortfall in [0, N e^-T], up to the
 # trapezoid error (bounded by the change on the half-resolution grid, ~1e-8).
 n = sizes_1d[0]
@@ -860,7 +860,7 @@ except ce.SeparationError:
 # $\frac{1}{360}(k^{-3} + (N - k)^{-3} + N^{-3})$.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # The residual after the predicted term must be within the Stirling remainder plus the rounding
 # of a sum of up to 1000 logs (~log2(N) eps |log L| ~ 1.5e-12; floor 1e-11). The predicted term
 # is 1e3 to 1e6 times that tolerance; at N = 20 the remainder is the tight part, at N = 1000
@@ -892,7 +892,7 @@ for n_, k_, exact in areas[["N", "k", "log B(k, N-k)"]].itertuples(index=False):
 # both the odds of the median of the beta distribution.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Modes: grid argmax, within one step h of log-odds (both grids are uniform in θ). Medians:
 # interpolated from each grid's CDF, within the change on the half-resolution grid.
 n = sizes_1d[0]  # the twenty labels

@@ -624,7 +624,7 @@ for prob in (0.05, 0.5, 0.95):
 # removes the shifts but not the collinearity: $K - 1 = 3$ flat directions would remain.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # A zero eigenvalue is rounding (~1e-16 relative, a sum of 200 terms); the curved ones must be
 # far above the 1e-10 threshold (asserted above 1e-4 of the largest).
 X4 = rng.normal(size=(200, 2))
@@ -663,7 +663,7 @@ assert counts == {"independent": (3, 12), "copied": (6, 12)}
 # point of its own, not the zero-sum one, whose class means are 0.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # The first step is shown, not checked (it is the algebra of the loop). After 1000 steps the
 # NLL is within 1e-3 of its minimum (the start's is 20 above it); the zero-sum MLE has class
 # means 0, and BFGS and gradient descent keep them to rounding (~1e-14, asserted at 1e-12
@@ -713,7 +713,7 @@ assert np.linalg.norm(T.mean(0)) > 1e-10
 # difference of no practical size.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # The penalised objective is strongly convex with Hessian >= 1/sigma^2, so |T - T*| <= sigma^2
 # |gradient| for BFGS's answer; the library's fit gets the same bound with its smallest penalty
 # eigenvalue 1/(K sigma^2) over the contrasts. The pivot MAP differs by far more than both.

@@ -921,7 +921,7 @@ for name, fit in (("cross entropy", ce.fit_cross_entropy), ("Brier", ce.fit_brie
 # first section: $(1 - q_y)^2$ is smooth and local but not of the form $-a \log q_y + c(y)$.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # q* against an independent constrained optimiser (SLSQP on the simplex; ftol 1e-14 leaves
 # |q - q*| ~ 1e-7, as the curvatures are 2 p_y >= 0.4). The grid minimum lies above the exact
 # minimum lambda, and within sum_y p_y / M^2 of it: the lattice point nearest q* is within
@@ -964,7 +964,7 @@ assert lam - 1e-12 < quad_score.min() < lam + p_demo.sum() / M**2 and lam < trut
 # two rules part only when the model is misspecified, as under label noise.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # BFGS stops at a gradient below 1e-8 (asserted in population_fit). The objectives' Hessians
 # at the truth are I (log score) and A = 2 E[D^T J^2 D] (Brier); a fit with gradient g is
 # within |g|_2 / lambda_min <= sqrt(6) 1e-8 / lambda_min of the minimiser. One start (the
@@ -1005,7 +1005,7 @@ assert all(
 # :::
 
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # The noise model's NLL and its gradient, its MLE, and Wald statistics against the truth.
 def noise_nll(par, X, y):
     """NLL of the noise model, par = (theta, logit eps), and its gradient."""

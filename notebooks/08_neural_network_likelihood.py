@@ -823,7 +823,7 @@ assert excess_along > 3 * mcse_along
 # weights from a continuous distribution is in general position with probability 1.)
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Count distinct images exactly (the symmetries only reorder and negate entries; -0.0 == 0.0).
 nets_ex = {"saddle": stuck.model, "J = 4": ce.random_network(d, 4, K, rng, scale=2.0)}
 n_images = {
@@ -850,7 +850,7 @@ assert n_images == {"saddle": 24, "J = 4": 384}
 # that root's behaviour, not that of a fit from random starts.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # The 0.1% and 99.9% quantiles of chi2_13 / (2N), widened by 3 paired s.e. of the test set: a
 # 0.2% false alarm. Only the upper end tests anything (lo - 3 se < 0 here): it fails an excess
 # that did not shrink, 0.016, the N = 400 size, being far above. The Fisher information at the
@@ -902,7 +902,7 @@ assert eig_truth > 1e-6 * np.linalg.eigvalsh(fisher).max()  # far above rounding
 # same way.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 # Monte Carlo error: the four chains as batches (each stays in one copy, so the mean of its raw
 # draws is a symmetric image of its canonical mean): a t test with 3 df, quantile 1 - 1e-3.
 # The pooled raw mean is, chain by chain, an average of copies of one network: the least
@@ -946,6 +946,6 @@ assert p_D["raw, pooled"] < 0 if n_distinct > 1 else one_copy
 #   Rank-normalization, folding, and localization: an improved $\hat R$ for assessing
 #   convergence of MCMC. *Bayesian Analysis* 16(2), 667–718.
 
-# %%
+# %% tags=["hide-cell"]
 # %load_ext watermark
 # %watermark -n -u -v -iv -w

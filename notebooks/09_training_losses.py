@@ -906,7 +906,7 @@ for _ in range(3):
 # there the "prior" constrains their scale, not the function.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 kappa = 5e-4
 
 
@@ -949,7 +949,7 @@ assert size["σ² = 1/(Nκ)"] < 1e-8 < 1e-6 < size["σ² = 1/(2Nκ)"]
 # label-smoothing section clips them. The cell gives the share of test points above the cap.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 cap = 1 - eps + eps / K
 above = (forecast_t(theta_ls).max(1) > cap).mean()
 print(
@@ -978,7 +978,7 @@ print(
 # training data, from the same distribution of $x$.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 X_h, y_h, _ = ce.simulate(5_000, W_true, b_true, rng)
 Z_h = mle.model.decision_function(X_h)
 res_h = optimize.minimize_scalar(

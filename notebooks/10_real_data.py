@@ -760,7 +760,7 @@ save_figure(fig, "iris-separation")
 # cultivars differ chemically.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 wine = load_wine()
 wine_sep, n_wine = separation(wine.data, wine.target), len(wine.target)
 Z_w = np.column_stack([np.ones(n_wine), wine.data]) @ wine_sep.direction.T
@@ -792,7 +792,7 @@ assert wine_sep.complete and gap.min() > 0
 # strong Republican, and Exercise 3 finds the model's smallest forecasts too small.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 u_lib = np.zeros(5)
 u_lib[1] = (1 - centre[1]) / scale[1]  # selfLR = 1, the others at the training means
 q_hat = mle_tr.predict_proba(u_lib[None])[0]
@@ -830,7 +830,7 @@ assert wald_q[0] < 0 and hi - mid > 1.5 * (mid - lo)
 # quadratic term in `selfLR`), not a finding.
 # :::
 
-# %% tags=["hide-input"]
+# %% tags=["hide-cell"]
 folds = rng.permutation(len(y_anes)) % 10
 Q_cv = np.zeros((len(y_anes), K))
 for f in range(10):

@@ -96,6 +96,22 @@ def test_ends_with_the_watermark_cell(path):
     ), f"{path.name}: the last cell is not the watermark cell"
 
 
+@by_stem
+def test_has_exercises_with_folded_solutions(path):
+    """2-3 exercises; each solution is a dropdown, and the cells that execute it are folded
+    whole (``hide-cell``), so their printed answers do not show before the reader tries."""
+    nb = _read(path)
+    solutions, unfolded, in_solution = 0, [], False
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            in_solution = ":::{dropdown} Solution" in cell.source
+            solutions += in_solution
+        elif in_solution and "hide-cell" not in cell.metadata.get("tags", []):
+            unfolded.append(i)
+    assert 2 <= solutions <= 3, f"{path.name}: {solutions} exercise solutions, want 2 or 3"
+    assert not unfolded, f"{path.name}: solution cells {unfolded} are not tagged hide-cell"
+
+
 def test_figure_names_are_unique_across_notebooks():
     names = Counter(name for path in NOTEBOOKS for name in _figure_names(_read(path)))
     assert not [n for n, c in names.items() if c > 1], f"figure names used twice: {names}"
