@@ -9,6 +9,11 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 MAKEFLAGS += -j$(JOBS) --output-sync=target
 
+# Python caches compiled bytecode beside the sources it imports (.venv, src, tools), so each
+# notebook kernel after the first imports PyMC in about 2 s of CPU instead of 9. Environments that
+# set PYTHONDONTWRITEBYTECODE would compile every import again in every kernel.
+unexport PYTHONDONTWRITEBYTECODE
+
 # A Python >= 3.12: $(PYTHON) if given, else the first that works of python3.13, python3.12,
 # python3, then pyenv's installed 3.12+ versions. pyenv shims exist but fail when their version
 # is not selected, so each candidate is run, not just looked up.
@@ -25,7 +30,6 @@ UV := $(VENV)/bin/uv
 UV_VERSION := 0.13.9
 LOCK := requirements.lock
 INSTALLED := $(VENV)/.installed
-BYTECODE := $(VENV)/.bytecode
 
 SRC := $(shell find src -name '*.py' -not -path '*/__pycache__/*')
 TOOLS := $(wildcard tools/*.py)
@@ -62,20 +66,15 @@ check-system:
 $(INSTALLED): $(LOCK) pyproject.toml | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
-	$(UV) pip sync --python $(PY) --compile-bytecode $(LOCK)
-	$(UV) pip install --python $(PY) --no-deps -e .
+	@echo "Installing the locked packages and the library into $(VENV) (a minute on a fresh machine)"
+	@$(UV) pip sync --quiet --python $(PY) $(LOCK)
+	@$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	@touch $@
 
-# Bytecode for the library and the build, written even where PYTHONDONTWRITEBYTECODE is set:
-# without it every notebook kernel compiles its imports again (seconds each). The installed
-# packages are compiled by `uv pip sync --compile-bytecode` above.
-$(BYTECODE): $(SRC) $(TOOLS) | $(INSTALLED)
-	@$(PY) -m compileall -q src tools
-	@touch $@
 
 notebooks: $(EXECUTED) ## Execute the notebooks into build/notebooks/ and write their figures
 
-build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py tools/paths.py $(LOCK) | $(INSTALLED) $(BYTECODE) check-system
+build/notebooks/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py tools/paths.py $(LOCK) | $(INSTALLED) check-system
 	@$(PY) -m tools.run_notebook $< $@
 
 html: build/html/index.html ## Render the executed notebooks and the API as a static site
@@ -89,7 +88,7 @@ check-browser:
 	@command -v chromium >/dev/null 2>&1 || test -x "$$CHROMIUM" || { echo "error: the browser tests need Chromium, which is missing."; \
 	  echo "Install it: apt-get install chromium (Debian/Ubuntu), or point CHROMIUM=/path/to/chromium at one"; exit 1; }
 
-test: $(INSTALLED) $(BYTECODE) check-system check-browser ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser
+test: $(INSTALLED) check-system check-browser ## Run every test: library, PyMC sampling, notebooks in fast mode, HTML in a browser
 	$(PY) -m pytest
 
 test-fast: $(INSTALLED) ## Run the tests not marked slow
@@ -124,7 +123,7 @@ serve: ## Serve the built site on http://127.0.0.1:8000/ (PORT=... for another p
 other-seed: $(NOTEBOOKS:notebooks/%.ipynb=build/seed-$(SEED)/%.ipynb) ## Run every notebook in full mode with another RANDOM_SEED (SEED=1) into build/seed-1/
 	@echo "Every notebook's asserts hold with RANDOM_SEED = $(SEED) (outputs in build/seed-$(SEED)/)."
 
-build/seed-$(SEED)/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py | $(INSTALLED) $(BYTECODE) check-system
+build/seed-$(SEED)/%.ipynb: notebooks/%.ipynb $(SRC) tools/run_notebook.py | $(INSTALLED) check-system
 	@$(PY) -m tools.run_notebook $< $@ --seed $(SEED) --figures build/seed-$(SEED)/figures
 
 clean: ## Remove build outputs (build/), keeping figures/ and .venv
