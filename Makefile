@@ -37,7 +37,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 EXECUTED := $(NOTEBOOKS:notebooks/%.ipynb=build/notebooks/%.ipynb)
 # Each notebook's text twin (jupytext py:percent, paired in pyproject.toml), for review and lint.
 PAIRED := $(NOTEBOOKS:.ipynb=.py)
-LINTED := src tests tools benchmarks $(PAIRED)
+LINTED := src tests tools benchmarks docs $(PAIRED)
 
 SEED ?= 1
 PORT ?= 8000
@@ -94,7 +94,7 @@ test: $(INSTALLED) check-system check-browser ## Run every test: library, PyMC s
 test-fast: $(INSTALLED) ## Run the tests not marked slow
 	$(PY) -m pytest -m "not slow"
 
-lint: $(INSTALLED) ## Check style: ruff check and ruff format --check (src, tests, tools, benchmarks, notebooks' .py)
+lint: $(INSTALLED) ## Check style: ruff check and ruff format --check (src, tests, tools, benchmarks, docs, notebooks' .py)
 	status=0; \
 	$(VENV)/bin/ruff check $(LINTED) || status=1; \
 	$(VENV)/bin/ruff format --check $(LINTED) || status=1; \

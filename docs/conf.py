@@ -27,7 +27,7 @@ extensions = [
     "sphinx_design",
 ]
 
-# _gallery.md is the landing page's gallery, written by tools/build_site.py and included by index.md.
+# _gallery.md, the landing page's gallery, is written by tools/build_site.py; index.md includes it.
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store", "_gallery.md"]
 # A build with no executed notebook yet still renders the landing page (its notebook list is
 # replaced by a note, see _without_notebooks) and the API.
