@@ -65,7 +65,7 @@ check-system:
 
 $(INSTALLED): $(LOCK) pyproject.toml | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
+	@$(PY) -m pip install --quiet "uv==$(UV_VERSION)"
 	@echo "Installing the locked packages and the library into $(VENV) (a minute on a fresh machine)"
 	@$(UV) pip sync --quiet --python $(PY) $(LOCK)
 	@$(UV) pip install --quiet --python $(PY) --no-deps -e .
